@@ -1,0 +1,113 @@
+"""Building and running the Telegram application next to the database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.ext import Application, ContextTypes, Defaults
+
+from bot.config import Settings
+from bot.db.migrate import upgrade
+from bot.i18n import LANGUAGES
+from bot.runtime import Runtime
+from bot.services import members
+from handlers import register
+from handlers.base import PerisaiApplication, PerisaiContext
+from handlers.commands import NEWCOMER
+
+log = logging.getLogger(__name__)
+
+
+def build_application(runtime: Runtime) -> PerisaiApplication:
+    settings = runtime.settings
+    tg = settings.telegram
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(tg.api_url)
+        .base_file_url(tg.file_url)
+        .context_types(ContextTypes(context=PerisaiContext))
+        .concurrent_updates(tg.concurrent_updates)
+        # The pool must cover every handler that may be sending at once (PTB #3950).
+        .connection_pool_size(tg.connection_pool_size)
+        .pool_timeout(10.0)
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .build()
+    )
+    application.bot_data["runtime"] = runtime
+    register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: PerisaiContext) -> None:
+    log.error(
+        "unhandled error for update %s", getattr(update, "update_id", None), exc_info=context.error
+    )
+    if isinstance(update, Update) and update.effective_user and update.effective_chat:
+        if update.effective_chat.type != "private":
+            return
+        runtime = context.runtime
+        with contextlib.suppress(Exception):
+            await context.bot.send_message(
+                update.effective_user.id,
+                runtime.translator.t(
+                    (update.effective_user.language_code or "")[:2] or None, "error-internal"
+                ),
+            )
+
+
+async def prepare(runtime: Runtime) -> None:
+    """Migrate the schema and apply the config's admins list; before any update is served."""
+    await upgrade(runtime.engine)
+    async with runtime.transaction() as session:
+        await members.ensure_admins(
+            session,
+            telegram_user_ids=runtime.settings.bot.admins,
+            default_language=runtime.settings.bot.default_language,
+        )
+
+
+async def set_default_commands(application: PerisaiApplication, runtime: Runtime) -> None:
+    """What people who are not registered see, per language."""
+    for language in LANGUAGES:
+        commands = [BotCommand(n, runtime.translator.t(language, f"cmd-{n}")) for n in NEWCOMER]
+        code = None if language == runtime.settings.bot.default_language else language
+        await application.bot.set_my_commands(commands, language_code=code)
+        if code is None:
+            await application.bot.set_my_commands(commands, language_code=language)
+
+
+async def serve(
+    settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
+) -> None:
+    """Run until ``stop`` is set (or SIGINT/SIGTERM)."""
+    runtime = runtime or Runtime.from_settings(settings)
+    stop = stop or asyncio.Event()
+    await prepare(runtime)
+    application = build_application(runtime)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    try:
+        async with application:
+            runtime.bot_username = application.bot.username
+            await set_default_commands(application, runtime)
+            assert application.updater is not None
+            await application.updater.start_polling(
+                timeout=settings.telegram.poll_timeout,
+                allowed_updates=Update.ALL_TYPES,
+                drop_pending_updates=False,
+            )
+            await application.start()
+            log.info("Perisai is running as @%s", runtime.bot_username)
+            await stop.wait()
+            await application.updater.stop()
+            await application.stop()
+    finally:
+        await runtime.engine.dispose()

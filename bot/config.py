@@ -1,0 +1,212 @@
+"""Typed configuration from a TOML file and ``PERISAI_*`` environment variables.
+
+Built in ``main()``, never at import. Environment variables win over the file so secrets need
+not be written down: ``PERISAI_TELEGRAM_TOKEN``, ``PERISAI_DATABASE_URL``,
+``PERISAI_TELEGRAM_API_URL`` and so on (section, then key).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from bot.reference import DEFAULT_SECTORS
+
+Language = Literal["id", "en"]
+LANGUAGES: tuple[str, ...] = ("id", "en")
+DEFAULT_CONFIG_NAME = "config.toml"
+TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
+SECTOR_CODE_RE = re.compile(r"^[a-z0-9_]{1,16}$")
+BOTFATHER_HINT = (
+    "telegram.token is not set: open @BotFather in Telegram, send /newbot, and put the token it "
+    "gives in config.toml under [telegram] token, or in the PERISAI_TELEGRAM_TOKEN variable"
+)
+
+
+class ConfigError(Exception):
+    """Configuration that cannot run; the message is one line naming the key."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TelegramConfig(_Section):
+    token: SecretStr = SecretStr("")
+    api_url: str = "https://api.telegram.org/bot"
+    file_url: str = "https://api.telegram.org/file/bot"
+    concurrent_updates: Annotated[int, Field(ge=1, le=512)] = 32
+    connection_pool_size: Annotated[int, Field(ge=1, le=1024)] = 64
+    poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
+
+    @field_validator("api_url", "file_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class DatabaseConfig(_Section):
+    # Empty: a SQLite file next to the config file (or in the working directory).
+    url: SecretStr = SecretStr("")
+    echo: bool = False
+    sqlite_busy_timeout_ms: Annotated[int, Field(ge=0, le=600_000)] = 15_000
+
+
+class SectorNames(_Section):
+    id: Annotated[str, Field(min_length=1, max_length=60)]
+    en: Annotated[str, Field(min_length=1, max_length=60)]
+
+
+class BotConfig(_Section):
+    default_language: Language = "id"
+    admins: list[Annotated[int, Field(gt=0)]] = []
+    sectors: list[str] = list(DEFAULT_SECTORS)
+    # Names for sectors the catalogs do not know, in both languages.
+    sector_names: dict[str, SectorNames] = {}
+
+    @field_validator("sectors")
+    @classmethod
+    def _sector_codes(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("must list at least one sector")
+        for code in value:
+            if not SECTOR_CODE_RE.match(code):
+                raise ValueError(f"{code!r} is not a sector code (a-z, 0-9, _; at most 16)")
+        if len(set(value)) != len(value):
+            raise ValueError("lists a sector twice")
+        return value
+
+
+class RegistrationConfig(_Section):
+    max_sites: Annotated[int, Field(ge=1, le=50)] = 10
+    # Bump when the consent text in the catalogs changes; each consent records the version.
+    consent_version: Annotated[str, Field(min_length=1, max_length=20)] = "2026-11"
+    invite_max_uses: Annotated[int, Field(ge=1, le=10_000)] = 500
+    invite_max_days: Annotated[int, Field(ge=1, le=365)] = 90
+
+
+class LoggingConfig(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="PERISAI_",
+        env_nested_delimiter="_",
+        env_nested_max_split=1,
+        extra="forbid",
+    )
+
+    telegram: TelegramConfig = TelegramConfig()
+    database: DatabaseConfig = DatabaseConfig()
+    bot: BotConfig = BotConfig()
+    registration: RegistrationConfig = RegistrationConfig()
+    logging: LoggingConfig = LoggingConfig()
+    # Where the file was read from; relative paths (the SQLite file) resolve against it.
+    config_dir: Path = Path(".")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    @model_validator(mode="after")
+    def _sector_names_known(self) -> Settings:
+        from bot.i18n import catalog_keys  # the catalogs decide which sectors need names
+
+        known = catalog_keys()
+        for code in self.bot.sectors:
+            if f"sector-{code}" not in known and code not in self.bot.sector_names:
+                raise ValueError(
+                    f"bot.sectors: {code!r} has no name; add [bot.sector_names.{code}] id and en"
+                )
+        return self
+
+    @property
+    def token(self) -> str:
+        return self.telegram.token.get_secret_value()
+
+    @property
+    def database_url(self) -> str:
+        url = self.database.url.get_secret_value()
+        if url:
+            return url
+        return f"sqlite+aiosqlite:///{(self.config_dir / 'perisai.db').resolve()}"
+
+
+def resolve_config_path(cli_path: str | None) -> tuple[Path, bool]:
+    """The file to read, and whether it must exist (named explicitly)."""
+    if cli_path:
+        return Path(cli_path), True
+    env_path = os.environ.get("PERISAI_CONFIG")
+    if env_path:
+        return Path(env_path), True
+    return Path(DEFAULT_CONFIG_NAME), False
+
+
+def load_settings(path: Path, *, must_exist: bool, require_token: bool = True) -> Settings:
+    """Read and validate; any problem becomes one ConfigError line naming the key."""
+    if path.exists():
+        try:
+            with path.open("rb") as fh:
+                tomllib.load(fh)  # syntax check first for a clear line; the source reads it again
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{path}: cannot be read: {exc.strerror}") from None
+    elif must_exist:
+        raise ConfigError(f"{path}: no such configuration file")
+
+    class _FromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path if path.exists() else None)
+
+    try:
+        settings: Settings = _FromFile(config_dir=path.resolve().parent)
+    except ValidationError as exc:
+        raise ConfigError(_first_error(exc)) from None
+    if require_token:
+        token = settings.token
+        if not token:
+            raise ConfigError(BOTFATHER_HINT)
+        if not TOKEN_RE.match(token):
+            raise ConfigError(
+                "telegram.token: does not look like a bot token (digits, a colon, then the "
+                "secret, as @BotFather gives it)"
+            )
+    return settings
+
+
+def _first_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    key = ".".join(str(part) for part in err["loc"]) or "config"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        message = "unknown key"
+    return f"{key}: {message}"

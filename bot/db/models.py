@@ -1,0 +1,232 @@
+"""The schema, as SQLAlchemy 2 models. Alembic migrations in ``migrations/`` create it.
+
+Enumerations are stored as short strings with named CHECK constraints: readable in SQL, and
+portable between SQLite and PostgreSQL without native enum types to migrate.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Named constraints, so later migrations (batch mode on SQLite) can drop and alter them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on the way in and out (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    COORDINATOR = "coordinator"
+    OPERATOR = "operator"
+
+
+class MemberStatus(StrEnum):
+    PENDING = "pending"
+    ACTIVE = "active"
+    REJECTED = "rejected"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+
+class MemberType(StrEnum):
+    VENUE_OPERATOR = "venue_operator"
+    INFRASTRUCTURE_OWNER = "infrastructure_owner"
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Member(Base):
+    """A person known to the bot. After /leave the row stays, anonymised, for the audit trail."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        CheckConstraint(_in("role", Role), name="role"),
+        CheckConstraint(_in("status", MemberStatus), name="status"),
+        CheckConstraint(f"member_type IS NULL OR {_in('member_type', MemberType)}", name="type"),
+        Index("ix_members_status_role", "status", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # NULL once the member has left: the Telegram id is personal data too.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    username: Mapped[str | None] = mapped_column(String(32))
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    organisation: Mapped[str | None] = mapped_column(String(150))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    member_type: Mapped[str | None] = mapped_column(String(24))
+    role: Mapped[str] = mapped_column(String(16), default=Role.OPERATOR)
+    status: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(2))
+    # Coordinators' scope; an empty list means every province (or sector): national.
+    scope_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scope_sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    sites: Mapped[list[Site]] = relationship(
+        back_populates="member", order_by="Site.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_coordinator(self) -> bool:
+        """Admins act as national coordinators."""
+        return self.role in (Role.ADMIN, Role.COORDINATOR)
+
+    @property
+    def active_sites(self) -> list[Site]:
+        return [s for s in self.sites if s.active]
+
+    def covers(self, *, sector: str, province: str) -> bool:
+        """Whether this coordinator's scope includes a site of that sector and province."""
+        if self.role == Role.ADMIN:
+            return True
+        return (not self.scope_sectors or sector in self.scope_sectors) and (
+            not self.scope_provinces or province in self.scope_provinces
+        )
+
+
+class Site(Base):
+    """A venue or installation a member is responsible for: what advisories are addressed by."""
+
+    __tablename__ = "sites"
+    __table_args__ = (Index("ix_sites_sector_province", "sector", "province"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    sector: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str] = mapped_column(String(2))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    member: Mapped[Member] = relationship(back_populates="sites")
+
+
+class Consent(Base):
+    """Recorded consent to the processing of personal data (UU 27/2022 on personal data)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    text_version: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(2))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Invite(Base):
+    """An invite code that registers without vetting. Only the code's hash is stored."""
+
+    __tablename__ = "invites"
+    __table_args__ = (CheckConstraint("uses >= 0 AND uses <= max_uses", name="uses"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    organisation: Mapped[str | None] = mapped_column(String(150))
+    sector: Mapped[str | None] = mapped_column(String(16))
+    province: Mapped[str | None] = mapped_column(String(2))
+    max_uses: Mapped[int] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InviteRedemption(Base):
+    """Which member registered with which invite (its own table: members and invites refer
+    to each other otherwise, a cycle SQLite cannot create)."""
+
+    __tablename__ = "invite_redemptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invite_id: Mapped[int] = mapped_column(ForeignKey("invites.id"), index=True)
+    member_id: Mapped[int] = mapped_column(
+        ForeignKey("members.id", ondelete="CASCADE"), unique=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class FlowState(Base):
+    """Where a user is in a multi-step flow (registration, a reason being typed, ...).
+
+    Kept in the database so a flow survives a restart and any instance can take the next step.
+    """
+
+    __tablename__ = "flow_states"
+
+    telegram_user_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    flow: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class AuditEntry(Base):
+    """A privileged action. Refers to members by internal id only, so it survives erasure."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_target_member_id", "target_member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # A member, or a label for the system ("cli", "config") when no member acted.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(32))
+    action: Mapped[str] = mapped_column(String(32))
+    target_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,240 @@
+# Perisai — English catalog. Messages are Telegram HTML: only <b>, <i>, <code>, <a> etc.
+# Keep keys and placeholders identical to the Indonesian catalog (a test checks).
+
+## Commands (the menu, per role)
+cmd-start = Register, or see your status
+cmd-help = What this bot can do for you
+cmd-cancel = Stop what you are filling in
+cmd-profile = Your data and sites
+cmd-language = Change language
+cmd-leave = Leave Perisai and erase your data
+cmd-pending = Registrations waiting for vetting
+cmd-invite = Create an invite code
+cmd-suspend = Suspend a member
+cmd-reinstate = Reinstate a suspended member
+
+## Languages
+language-id = Bahasa Indonesia
+language-en = English
+language-ask = Choose your language:
+language-set = Language set to English.
+
+## Registration
+reg-welcome = Welcome to <b>Perisai</b>, the threat advisory channel for the security of vulnerable sites. Registration takes a few minutes; you can stop at any step with /cancel.
+reg-welcome-invite = Welcome to <b>Perisai</b>. Your invite code is valid: once you finish registering you can use the bot straight away.
+reg-resume = Let's continue your registration where you left off.
+invite-invalid = That invite code is not valid, used up or expired. You can still register; a coordinator will check your registration.
+reg-ask-language = Pilih bahasa / Choose your language:
+reg-ask-consent =
+    <b>Your personal data</b>
+    To verify you and send you security advisories, Perisai stores your name, organisation, phone number, Telegram account and the sites you are responsible for. Only the coordinators of the programme see them. They are used for nothing else and are not given to third parties. You can see your data with /profile and erase it at any time with /leave.
+    Do you agree? (consent text version { $version })
+reg-option-consent-agree = I agree
+reg-option-consent-decline = I do not agree
+reg-declined = Understood. Nothing was stored. Without consent we cannot register you; send /start if you change your mind.
+reg-ask-full-name = What is your full name?
+reg-ask-organisation = Which organisation or company do you work for?
+reg-ask-member-type = What is your role?
+reg-option-member-type-venue-operator = Venue operator (security manager)
+reg-option-member-type-infrastructure-owner = Infrastructure owner or operator
+reg-ask-site-name = Site { $number }: what is the name of the site (venue or installation) you are responsible for?
+reg-ask-site-sector = Which sector is <b>{ $site }</b> in?
+reg-ask-site-province = In which province is <b>{ $site }</b>?
+reg-ask-more-sites = You have entered { $count ->
+        [one] one site
+       *[other] { $count } sites
+    } (at most { $max }). Add another site?
+reg-option-more-sites-add = Add another site
+reg-option-more-sites-done = Continue
+reg-ask-phone = Please share your phone number with the button below, so the coordinators can reach you.
+btn-share-phone = 📱 Share my phone number
+reg-phone-received = Thank you, phone number received.
+reg-ask-confirm =
+    Please check your registration:
+
+    { $summary }
+
+    Is everything correct?
+reg-option-confirm-confirm = ✅ Submit
+reg-option-confirm-restart = ✏️ Start over
+reg-option-confirm-cancel = ✖️ Cancel
+reg-cancelled = Registration cancelled; nothing was stored. Send /start to begin again.
+reg-done-pending = Thank you, your registration has been received. A coordinator will check it; you will get a message here when it is approved.
+reg-done-pending-invite-lapsed = Thank you, your registration has been received. Your invite code was used up or expired while you registered, so a coordinator will check your registration; you will get a message here when it is approved.
+reg-done-active = Thank you, your registration is complete and active. You will receive security advisories for your sites here. See /help for what you can do.
+
+## Flows
+flow-cancelled = Cancelled. Nothing of what you were filling in was kept.
+flow-nothing-to-cancel = There is nothing to cancel.
+button-stale = This button is out of date.
+hint-nothing-pending = I am not waiting for an answer from you. See /help for what you can do.
+hint-unknown-command = I do not know that command. See /help.
+
+## Input problems
+error-text-length = Please write between { $min } and { $max } characters.
+error-text-invalid = That text contains characters that cannot be used. Please type it again.
+error-text-letters = Please use letters, not only numbers or symbols.
+error-use-buttons = Please choose one of the buttons.
+error-type-answer = Please type your answer as a message.
+error-phone-use-button = Please use the “Share my phone number” button below; typed numbers cannot be verified.
+error-phone-not-own = Please share your own phone number with the button below, not someone else's contact.
+error-phone-invalid = That phone number does not look valid. Please share it with the button below.
+error-site-duplicate = You already have a site with that name. Please give another name.
+error-too-many-sites = You already have the maximum of { $max } sites.
+error-site-not-found = That site is not in your profile.
+error-last-site = You cannot remove your only site. Add the new one first.
+
+## Status
+status-unregistered = You are not registered yet. Send /start to register.
+status-pending = Your registration is waiting for a coordinator's check. You will get a message here when it is approved. Thank you for your patience.
+status-rejected = Your registration was not approved. If you think this is a mistake, please contact the programme coordinator of your region.
+status-suspended = Your membership is suspended for now. Please contact the programme coordinator of your region.
+status-left = You have left Perisai. Send /start to register again.
+status-active = You are registered and active as { $role }. See /help for what you can do.
+role-admin = administrator
+role-coordinator = coordinator
+role-operator = member
+
+## Members
+member-type-venue_operator = Venue operator
+member-type-infrastructure_owner = Infrastructure owner
+member-type-none = —
+member-card =
+    <b>{ $name }</b>
+    Organisation: { $organisation }
+    Type: { $type }
+    Phone: { $phone }
+    Telegram: { $username }
+    Sites:
+site-line = • { $name } — { $sector }, { $province }
+
+## Profile
+profile =
+    <b>Your profile</b> (member #{ $number }, { $role }, since { $since })
+
+    { $card }
+btn-add-site = ➕ Add a site
+btn-remove-site = ➖ Remove { $name }
+site-added = The site has been added. See /profile.
+site-removed = { $name } removed.
+leave-confirm = Leaving Perisai stops all advisories and erases your name, phone number and Telegram username. Only an anonymous record of past actions is kept. This cannot be undone. Leave?
+btn-leave-confirm = Yes, leave and erase my data
+leave-done = You have left Perisai and your personal data has been erased. Thank you for your service. Send /start if you ever want to register again.
+help-header = <b>What you can do:</b>
+
+## Vetting
+vet-card =
+    <b>New registration #{ $number }</b>
+    { $card }
+btn-approve = ✅ Approve
+btn-reject = ✖️ Reject
+vet-none-pending = No registration is waiting in your area.
+vet-pending-header = { $total ->
+        [one] One registration is waiting.
+       *[other] { $total } registrations are waiting; the oldest { $shown } follow.
+    }
+vet-ask-reason = Why is registration #{ $number } ({ $name }) rejected? Type the reason (it is kept in the audit log, not shown to the applicant), or /cancel.
+vet-decided-approved = ✅ Approved by { $by }.
+vet-decided-rejected = ✖️ Rejected by { $by }.
+vet-already-decided = This registration was already decided by { $by }.
+vet-done-approved = Approved. The member has been told.
+vet-done-rejected = Rejected. The applicant has been told.
+vet-applicant-approved = ✅ Your Perisai registration has been approved. You will receive security advisories for your sites here. See /help for what you can do.
+vet-applicant-rejected = Your Perisai registration was not approved. If you think this is a mistake, please contact the programme coordinator of your region.
+error-reason-length = Please give a reason of 3 to { $max } characters.
+error-registration-gone = That registration no longer exists.
+error-already-decided = This registration has already been decided.
+
+## Invites
+invite-usage =
+    Usage: <code>/invite uses=5 days=7 sector=mall province=JI org="Organisation name"</code>
+    Every part is optional: one use and 7 days by default. A coordinator with a limited area must give a sector and province inside it.
+invite-created =
+    <b>Invite code created</b>
+    Code: <code>{ $code }</code>
+    Link: { $link }
+    Uses: { $uses }, valid until { $expires }
+    Organisation: { $organisation }
+    Sector: { $sector }
+    Province: { $province }
+    Share the link only with the person(s) it is meant for: whoever uses it is registered without vetting. This code is shown only once.
+error-invite-uses = The number of uses must be between 1 and { $max }.
+error-invite-days = The validity must be between 1 and { $max } days.
+error-invite-scope = You can only create invites for a sector and province inside your area.
+
+## Suspension
+suspend-usage = Usage: <code>/suspend #number reason</code> (or @username instead of #number).
+reinstate-usage = Usage: <code>/reinstate #number</code> (or @username).
+suspend-done = Member #{ $number } ({ $name }) is suspended.
+reinstate-done = Member #{ $number } ({ $name }) is active again.
+reinstate-notice = Your Perisai membership is active again. See /help for what you can do.
+error-member-ref = “{ $ref }” is not a member number (#12) or a @username.
+error-member-not-found = No member found for “{ $ref }”.
+error-not-active = Member #{ $number } is not active.
+error-not-suspended = Member #{ $number } is not suspended.
+
+## Authorisation and errors
+error-not-allowed = You are not allowed to do that.
+error-not-on-self = You cannot do that to yourself.
+error-out-of-scope = That member is outside your area.
+error-already-registered = You are already registered. See /profile.
+error-unknown-province = Unknown province code “{ $code }”.
+error-unknown-sector = Unknown sector “{ $code }”.
+error-internal = Sorry, something went wrong and your last action was not saved. Please try again in a moment.
+
+## Sectors
+sector-mall = Shopping centres
+sector-stadium = Stadiums and sports venues
+sector-hotel = Hotels
+sector-worship = Places of worship
+sector-transport = Transport hubs
+sector-tourism = Tourist sites
+sector-nightlife = Entertainment and nightlife
+sector-education = Education
+sector-healthcare = Healthcare
+sector-energy = Energy
+sector-water = Water
+sector-telecom = Telecommunications
+sector-finance = Finance
+sector-government = Government facilities
+sector-other = Other
+
+## Provinces
+province-AC = Aceh
+province-SU = North Sumatra
+province-SB = West Sumatra
+province-RI = Riau
+province-KR = Riau Islands
+province-JA = Jambi
+province-SS = South Sumatra
+province-BB = Bangka Belitung Islands
+province-BE = Bengkulu
+province-LA = Lampung
+province-JK = Jakarta
+province-JB = West Java
+province-BT = Banten
+province-JT = Central Java
+province-YO = Yogyakarta
+province-JI = East Java
+province-BA = Bali
+province-NB = West Nusa Tenggara
+province-NT = East Nusa Tenggara
+province-KB = West Kalimantan
+province-KT = Central Kalimantan
+province-KS = South Kalimantan
+province-KI = East Kalimantan
+province-KU = North Kalimantan
+province-SA = North Sulawesi
+province-GO = Gorontalo
+province-ST = Central Sulawesi
+province-SR = West Sulawesi
+province-SN = South Sulawesi
+province-SG = Southeast Sulawesi
+province-MA = Maluku
+province-MU = North Maluku
+province-PA = Papua
+province-PB = West Papua
+province-PS = South Papua
+province-PT = Central Papua
+province-PE = Highland Papua
+province-PD = Southwest Papua

@@ -1,0 +1,234 @@
+# Perisai — katalog Bahasa Indonesia. Pesan berformat HTML Telegram.
+# Kunci dan placeholder harus sama dengan katalog bahasa Inggris (diperiksa oleh tes).
+
+## Perintah (menu, per peran)
+cmd-start = Mendaftar, atau lihat status Anda
+cmd-help = Apa yang dapat dilakukan bot ini
+cmd-cancel = Hentikan isian yang sedang berjalan
+cmd-profile = Data dan lokasi Anda
+cmd-language = Ganti bahasa
+cmd-leave = Keluar dari Perisai dan hapus data Anda
+cmd-pending = Pendaftaran yang menunggu verifikasi
+cmd-invite = Buat kode undangan
+cmd-suspend = Tangguhkan anggota
+cmd-reinstate = Aktifkan kembali anggota yang ditangguhkan
+
+## Bahasa
+language-id = Bahasa Indonesia
+language-en = English
+language-ask = Pilih bahasa Anda:
+language-set = Bahasa diubah ke Bahasa Indonesia.
+
+## Pendaftaran
+reg-welcome = Selamat datang di <b>Perisai</b>, saluran peringatan ancaman untuk keamanan objek rentan. Pendaftaran hanya beberapa menit; Anda dapat berhenti kapan saja dengan /cancel.
+reg-welcome-invite = Selamat datang di <b>Perisai</b>. Kode undangan Anda berlaku: setelah pendaftaran selesai Anda langsung dapat memakai bot ini.
+reg-resume = Mari lanjutkan pendaftaran Anda dari langkah terakhir.
+invite-invalid = Kode undangan itu tidak berlaku, sudah habis, atau kedaluwarsa. Anda tetap dapat mendaftar; koordinator akan memeriksa pendaftaran Anda.
+reg-ask-language = Pilih bahasa / Choose your language:
+reg-ask-consent =
+    <b>Data pribadi Anda</b>
+    Untuk memverifikasi Anda dan mengirimkan peringatan keamanan, Perisai menyimpan nama, organisasi, nomor telepon, akun Telegram, dan lokasi yang menjadi tanggung jawab Anda. Hanya koordinator program yang dapat melihatnya. Data tidak dipakai untuk hal lain dan tidak diberikan kepada pihak ketiga. Anda dapat melihat data Anda dengan /profile dan menghapusnya kapan saja dengan /leave.
+    Apakah Anda setuju? (versi teks persetujuan { $version })
+reg-option-consent-agree = Saya setuju
+reg-option-consent-decline = Saya tidak setuju
+reg-declined = Baik. Tidak ada data yang disimpan. Tanpa persetujuan kami tidak dapat mendaftarkan Anda; kirim /start jika Anda berubah pikiran.
+reg-ask-full-name = Siapa nama lengkap Anda?
+reg-ask-organisation = Di organisasi atau perusahaan mana Anda bekerja?
+reg-ask-member-type = Apa peran Anda?
+reg-option-member-type-venue-operator = Pengelola tempat (manajer keamanan)
+reg-option-member-type-infrastructure-owner = Pemilik atau operator infrastruktur
+reg-ask-site-name = Lokasi { $number }: apa nama lokasi (tempat atau instalasi) yang menjadi tanggung jawab Anda?
+reg-ask-site-sector = <b>{ $site }</b> termasuk sektor apa?
+reg-ask-site-province = Di provinsi mana <b>{ $site }</b> berada?
+reg-ask-more-sites = Anda telah memasukkan { $count } lokasi (paling banyak { $max }). Tambah lokasi lain?
+reg-option-more-sites-add = Tambah lokasi lain
+reg-option-more-sites-done = Lanjut
+reg-ask-phone = Silakan bagikan nomor telepon Anda dengan tombol di bawah, agar koordinator dapat menghubungi Anda.
+btn-share-phone = 📱 Bagikan nomor telepon saya
+reg-phone-received = Terima kasih, nomor telepon sudah diterima.
+reg-ask-confirm =
+    Silakan periksa pendaftaran Anda:
+
+    { $summary }
+
+    Apakah semuanya sudah benar?
+reg-option-confirm-confirm = ✅ Kirim
+reg-option-confirm-restart = ✏️ Ulangi dari awal
+reg-option-confirm-cancel = ✖️ Batal
+reg-cancelled = Pendaftaran dibatalkan; tidak ada data yang disimpan. Kirim /start untuk memulai lagi.
+reg-done-pending = Terima kasih, pendaftaran Anda sudah kami terima. Koordinator akan memeriksanya; Anda akan menerima pesan di sini setelah disetujui.
+reg-done-pending-invite-lapsed = Terima kasih, pendaftaran Anda sudah kami terima. Kode undangan Anda habis atau kedaluwarsa selama pendaftaran, jadi koordinator akan memeriksa pendaftaran Anda; Anda akan menerima pesan di sini setelah disetujui.
+reg-done-active = Terima kasih, pendaftaran Anda selesai dan aktif. Anda akan menerima peringatan keamanan untuk lokasi Anda di sini. Lihat /help untuk apa yang dapat Anda lakukan.
+
+## Alur
+flow-cancelled = Dibatalkan. Isian yang sedang berjalan tidak disimpan.
+flow-nothing-to-cancel = Tidak ada yang perlu dibatalkan.
+button-stale = Tombol ini sudah tidak berlaku.
+hint-nothing-pending = Saya tidak sedang menunggu jawaban dari Anda. Lihat /help untuk apa yang dapat Anda lakukan.
+hint-unknown-command = Perintah itu tidak dikenal. Lihat /help.
+
+## Masalah isian
+error-text-length = Silakan tulis antara { $min } dan { $max } karakter.
+error-text-invalid = Teks itu berisi karakter yang tidak dapat dipakai. Silakan ketik ulang.
+error-text-letters = Silakan gunakan huruf, bukan hanya angka atau simbol.
+error-use-buttons = Silakan pilih salah satu tombol.
+error-type-answer = Silakan ketik jawaban Anda sebagai pesan.
+error-phone-use-button = Silakan gunakan tombol “Bagikan nomor telepon saya” di bawah; nomor yang diketik tidak dapat diverifikasi.
+error-phone-not-own = Silakan bagikan nomor telepon Anda sendiri dengan tombol di bawah, bukan kontak orang lain.
+error-phone-invalid = Nomor telepon itu tampaknya tidak valid. Silakan bagikan dengan tombol di bawah.
+error-site-duplicate = Anda sudah memiliki lokasi dengan nama itu. Silakan beri nama lain.
+error-too-many-sites = Anda sudah memiliki jumlah lokasi maksimum, yaitu { $max }.
+error-site-not-found = Lokasi itu tidak ada di profil Anda.
+error-last-site = Anda tidak dapat menghapus satu-satunya lokasi Anda. Tambahkan lokasi baru terlebih dahulu.
+
+## Status
+status-unregistered = Anda belum terdaftar. Kirim /start untuk mendaftar.
+status-pending = Pendaftaran Anda sedang menunggu pemeriksaan koordinator. Anda akan menerima pesan di sini setelah disetujui. Terima kasih atas kesabaran Anda.
+status-rejected = Pendaftaran Anda tidak disetujui. Jika menurut Anda ini keliru, silakan hubungi koordinator program di wilayah Anda.
+status-suspended = Keanggotaan Anda sedang ditangguhkan. Silakan hubungi koordinator program di wilayah Anda.
+status-left = Anda telah keluar dari Perisai. Kirim /start untuk mendaftar lagi.
+status-active = Anda terdaftar dan aktif sebagai { $role }. Lihat /help untuk apa yang dapat Anda lakukan.
+role-admin = administrator
+role-coordinator = koordinator
+role-operator = anggota
+
+## Anggota
+member-type-venue_operator = Pengelola tempat
+member-type-infrastructure_owner = Pemilik infrastruktur
+member-type-none = —
+member-card =
+    <b>{ $name }</b>
+    Organisasi: { $organisation }
+    Jenis: { $type }
+    Telepon: { $phone }
+    Telegram: { $username }
+    Lokasi:
+site-line = • { $name } — { $sector }, { $province }
+
+## Profil
+profile =
+    <b>Profil Anda</b> (anggota #{ $number }, { $role }, sejak { $since })
+
+    { $card }
+btn-add-site = ➕ Tambah lokasi
+btn-remove-site = ➖ Hapus { $name }
+site-added = Lokasi sudah ditambahkan. Lihat /profile.
+site-removed = { $name } dihapus.
+leave-confirm = Keluar dari Perisai menghentikan semua peringatan dan menghapus nama, nomor telepon, dan nama pengguna Telegram Anda. Hanya catatan anonim dari tindakan sebelumnya yang disimpan. Ini tidak dapat dibatalkan. Keluar?
+btn-leave-confirm = Ya, keluar dan hapus data saya
+leave-done = Anda telah keluar dari Perisai dan data pribadi Anda sudah dihapus. Terima kasih atas pengabdian Anda. Kirim /start jika suatu saat ingin mendaftar lagi.
+help-header = <b>Yang dapat Anda lakukan:</b>
+
+## Verifikasi
+vet-card =
+    <b>Pendaftaran baru #{ $number }</b>
+    { $card }
+btn-approve = ✅ Setujui
+btn-reject = ✖️ Tolak
+vet-none-pending = Tidak ada pendaftaran yang menunggu di wilayah Anda.
+vet-pending-header = { $total } pendaftaran menunggu; { $shown } yang tertua ditampilkan di bawah.
+vet-ask-reason = Mengapa pendaftaran #{ $number } ({ $name }) ditolak? Ketik alasannya (disimpan di log audit, tidak ditunjukkan kepada pendaftar), atau /cancel.
+vet-decided-approved = ✅ Disetujui oleh { $by }.
+vet-decided-rejected = ✖️ Ditolak oleh { $by }.
+vet-already-decided = Pendaftaran ini sudah diputuskan oleh { $by }.
+vet-done-approved = Disetujui. Anggota sudah diberi tahu.
+vet-done-rejected = Ditolak. Pendaftar sudah diberi tahu.
+vet-applicant-approved = ✅ Pendaftaran Perisai Anda telah disetujui. Anda akan menerima peringatan keamanan untuk lokasi Anda di sini. Lihat /help untuk apa yang dapat Anda lakukan.
+vet-applicant-rejected = Pendaftaran Perisai Anda tidak disetujui. Jika menurut Anda ini keliru, silakan hubungi koordinator program di wilayah Anda.
+error-reason-length = Silakan tulis alasan sepanjang 3 sampai { $max } karakter.
+error-registration-gone = Pendaftaran itu sudah tidak ada.
+error-already-decided = Pendaftaran ini sudah diputuskan.
+
+## Undangan
+invite-usage =
+    Cara pakai: <code>/invite uses=5 days=7 sector=mall province=JI org="Nama organisasi"</code>
+    Semua bagian boleh dilewati: bawaannya satu kali pakai dan 7 hari. Koordinator dengan wilayah terbatas wajib memberi sektor dan provinsi di dalam wilayahnya.
+invite-created =
+    <b>Kode undangan dibuat</b>
+    Kode: <code>{ $code }</code>
+    Tautan: { $link }
+    Pemakaian: { $uses }, berlaku sampai { $expires }
+    Organisasi: { $organisation }
+    Sektor: { $sector }
+    Provinsi: { $province }
+    Bagikan tautan hanya kepada orang yang dituju: siapa pun yang memakainya terdaftar tanpa verifikasi. Kode ini hanya ditampilkan sekali.
+error-invite-uses = Jumlah pemakaian harus antara 1 dan { $max }.
+error-invite-days = Masa berlaku harus antara 1 dan { $max } hari.
+error-invite-scope = Anda hanya dapat membuat undangan untuk sektor dan provinsi di dalam wilayah Anda.
+
+## Penangguhan
+suspend-usage = Cara pakai: <code>/suspend #nomor alasan</code> (atau @namapengguna sebagai ganti #nomor).
+reinstate-usage = Cara pakai: <code>/reinstate #nomor</code> (atau @namapengguna).
+suspend-done = Anggota #{ $number } ({ $name }) ditangguhkan.
+reinstate-done = Anggota #{ $number } ({ $name }) aktif kembali.
+reinstate-notice = Keanggotaan Perisai Anda aktif kembali. Lihat /help untuk apa yang dapat Anda lakukan.
+error-member-ref = “{ $ref }” bukan nomor anggota (#12) atau @namapengguna.
+error-member-not-found = Tidak ada anggota untuk “{ $ref }”.
+error-not-active = Anggota #{ $number } tidak aktif.
+error-not-suspended = Anggota #{ $number } tidak sedang ditangguhkan.
+
+## Otorisasi dan kesalahan
+error-not-allowed = Anda tidak berwenang melakukan itu.
+error-not-on-self = Anda tidak dapat melakukan itu pada diri sendiri.
+error-out-of-scope = Anggota itu berada di luar wilayah Anda.
+error-already-registered = Anda sudah terdaftar. Lihat /profile.
+error-unknown-province = Kode provinsi “{ $code }” tidak dikenal.
+error-unknown-sector = Sektor “{ $code }” tidak dikenal.
+error-internal = Maaf, terjadi kesalahan dan tindakan terakhir Anda tidak tersimpan. Silakan coba lagi sebentar lagi.
+
+## Sektor
+sector-mall = Pusat perbelanjaan
+sector-stadium = Stadion dan arena olahraga
+sector-hotel = Hotel
+sector-worship = Tempat ibadah
+sector-transport = Simpul transportasi
+sector-tourism = Objek wisata
+sector-nightlife = Hiburan dan kehidupan malam
+sector-education = Pendidikan
+sector-healthcare = Kesehatan
+sector-energy = Energi
+sector-water = Air
+sector-telecom = Telekomunikasi
+sector-finance = Keuangan
+sector-government = Fasilitas pemerintah
+sector-other = Lainnya
+
+## Provinsi
+province-AC = Aceh
+province-SU = Sumatera Utara
+province-SB = Sumatera Barat
+province-RI = Riau
+province-KR = Kepulauan Riau
+province-JA = Jambi
+province-SS = Sumatera Selatan
+province-BB = Kepulauan Bangka Belitung
+province-BE = Bengkulu
+province-LA = Lampung
+province-JK = DKI Jakarta
+province-JB = Jawa Barat
+province-BT = Banten
+province-JT = Jawa Tengah
+province-YO = DI Yogyakarta
+province-JI = Jawa Timur
+province-BA = Bali
+province-NB = Nusa Tenggara Barat
+province-NT = Nusa Tenggara Timur
+province-KB = Kalimantan Barat
+province-KT = Kalimantan Tengah
+province-KS = Kalimantan Selatan
+province-KI = Kalimantan Timur
+province-KU = Kalimantan Utara
+province-SA = Sulawesi Utara
+province-GO = Gorontalo
+province-ST = Sulawesi Tengah
+province-SR = Sulawesi Barat
+province-SN = Sulawesi Selatan
+province-SG = Sulawesi Tenggara
+province-MA = Maluku
+province-MU = Maluku Utara
+province-PA = Papua
+province-PB = Papua Barat
+province-PS = Papua Selatan
+province-PT = Papua Tengah
+province-PE = Papua Pegunungan
+province-PD = Papua Barat Daya

@@ -1,0 +1,52 @@
+"""What every edge (Telegram handlers, CLI, later HTTP and scheduler) shares at run time."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.db.session import create_engine, create_sessionmaker, transaction
+from bot.i18n import Translator
+from bot.services.registration import Rules
+
+
+@dataclass(slots=True)
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    translator: Translator
+    rules: Rules
+    bot_username: str = ""
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, engine: AsyncEngine | None = None) -> Runtime:
+        engine = engine or create_engine(
+            settings.database_url,
+            echo=settings.database.echo,
+            busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessionmaker=create_sessionmaker(engine),
+            translator=Translator(
+                settings.bot.default_language,
+                {code: names.model_dump() for code, names in settings.bot.sector_names.items()},
+            ),
+            rules=Rules(
+                sectors=tuple(settings.bot.sectors),
+                max_sites=settings.registration.max_sites,
+                consent_version=settings.registration.consent_version,
+                default_language=settings.bot.default_language,
+            ),
+        )
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with transaction(self.sessionmaker) as session:
+            yield session

@@ -1,0 +1,44 @@
+"""Telegram handlers: transport only. ``register`` wires them, in order."""
+
+from __future__ import annotations
+
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from handlers import admin, profile, registration, text, vetting
+from handlers import callback_data as cd
+from handlers.base import PerisaiApplication
+
+
+def register(application: PerisaiApplication) -> None:
+    """Order matters: commands before the plain-text catch-all, unknown commands last.
+
+    Only private chats are served; in groups the bot stays silent.
+    """
+    private = filters.ChatType.PRIVATE
+    commands = {
+        "start": registration.start,
+        "cancel": registration.cancel,
+        "profile": profile.profile,
+        "language": profile.language,
+        "leave": profile.leave,
+        "help": profile.help_command,
+        "pending": vetting.pending,
+        "invite": admin.invite,
+        "suspend": admin.suspend,
+        "reinstate": admin.reinstate,
+    }
+    for name, callback in commands.items():
+        application.add_handler(CommandHandler(name, callback, filters=private))
+    callbacks = {
+        cd.REGISTRATION: registration.choice,
+        cd.VETTING: vetting.decision,
+        cd.PROFILE: profile.profile_action,
+        cd.LANGUAGE: profile.language_chosen,
+    }
+    for prefix, callback in callbacks.items():
+        application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))
+    # Anything else pressed (old or forged data) still gets an answer.
+    application.add_handler(CallbackQueryHandler(registration.choice))
+    application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
+    application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
+    application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))

@@ -1,0 +1,273 @@
+"""The edge between Telegram and the services.
+
+``@handles(...)`` wraps every handler: it opens one transaction per update, loads the sender
+from the database and checks what they may do, turns a ``ServiceError`` into a message in
+their language, and sends what the handler queued only after the transaction committed, so
+no message promises something the database did not keep.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import (
+    BotCommand,
+    BotCommandScopeChat,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+    User,
+)
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.db.models import Member, MemberStatus
+from bot.runtime import Runtime
+from bot.services import members
+from bot.services.errors import ServiceError
+from handlers.commands import commands_for
+
+log = logging.getLogger(__name__)
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+
+class PerisaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """Typed access to the shared runtime instead of string keys into bot_data."""
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.application.bot_data["runtime"]
+
+
+PerisaiApplication = Application[Any, PerisaiContext, Any, Any, Any, Any]
+
+
+class Access(Enum):
+    ANYONE = "anyone"  # also people who never registered
+    MEMBER = "member"  # registered, whatever the status (e.g. /leave)
+    ACTIVE = "active"
+    COORDINATOR = "coordinator"
+
+
+@dataclass(slots=True)
+class _Send:
+    chat_id: int
+    text: str
+    markup: Markup = None
+
+
+@dataclass(slots=True)
+class _Edit:
+    chat_id: int
+    message_id: int
+    text: str | None
+    markup: InlineKeyboardMarkup | None
+
+
+@dataclass(slots=True)
+class Outbox:
+    """What a handler wants sent; flushed after commit."""
+
+    sends: list[_Send] = field(default_factory=list)
+    edits: list[_Edit] = field(default_factory=list)
+    answer_text: str | None = None
+    answer_alert: bool = False
+    command_updates: dict[int, Member | None] = field(default_factory=dict)
+
+    def clear(self) -> None:
+        self.sends.clear()
+        self.edits.clear()
+        self.command_updates.clear()
+        self.answer_text, self.answer_alert = None, False
+
+
+@dataclass(slots=True)
+class Request:
+    """One update being handled: who sent it, in which language, and a session."""
+
+    update: Update
+    context: PerisaiContext
+    runtime: Runtime
+    session: AsyncSession
+    user: User
+    member: Member | None
+    lang: str
+    out: Outbox
+
+    def t(self, key: str, **args: Any) -> str:
+        return self.runtime.translator.t(self.lang, key, **args)
+
+    def tr(self, language: str, key: str, **args: Any) -> str:
+        return self.runtime.translator.t(language, key, **args)
+
+    @property
+    def query(self) -> CallbackQuery | None:
+        return self.update.callback_query
+
+    def reply(self, text: str, markup: Markup = None) -> None:
+        self.out.sends.append(_Send(self.user.id, text, markup))
+
+    def send(self, chat_id: int, text: str, markup: Markup = None) -> None:
+        self.out.sends.append(_Send(chat_id, text, markup))
+
+    def answer(self, text: str | None = None, *, alert: bool = False) -> None:
+        self.out.answer_text, self.out.answer_alert = text, alert
+
+    def edit(
+        self,
+        *,
+        text: str | None = None,
+        markup: InlineKeyboardMarkup | None = None,
+        chat_id: int | None = None,
+        message_id: int | None = None,
+    ) -> None:
+        """Edit a message; by default the one whose button was pressed."""
+        if message_id is None:
+            message = self.query.message if self.query else None
+            if message is None:
+                return
+            chat_id, message_id = message.chat.id, message.message_id
+        assert chat_id is not None
+        self.out.edits.append(_Edit(chat_id, message_id, text, markup))
+
+    def drop_keyboard(self) -> None:
+        """Take the buttons off the pressed message so it cannot be pressed again."""
+        self.edit(markup=None)
+
+    def refresh_commands(self, telegram_user_id: int | None, member: Member | None) -> None:
+        if telegram_user_id is not None:
+            self.out.command_updates[telegram_user_id] = member
+
+
+Handler = Callable[[Request], Awaitable[None]]
+
+
+def language_of(runtime: Runtime, user: User, member: Member | None) -> str:
+    if member is not None and member.status != MemberStatus.LEFT:
+        return member.language
+    code = (user.language_code or "")[:2]
+    return code if code in ("id", "en") else runtime.settings.bot.default_language
+
+
+def _refusal(member: Member | None, access: Access) -> str | None:
+    """The catalog key that answers someone who may not use this, or None if they may."""
+    if access == Access.ANYONE:
+        return None
+    if member is None or member.status == MemberStatus.LEFT:
+        return "status-unregistered"
+    if access == Access.MEMBER:
+        return None
+    if member.status != MemberStatus.ACTIVE:
+        return f"status-{member.status}"
+    if access == Access.COORDINATOR and not member.is_coordinator:
+        return "error-not-allowed"
+    return None
+
+
+def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
+    def decorate(fn: Handler) -> Callable[[Update, PerisaiContext], Any]:
+        @functools.wraps(fn)
+        async def wrapper(update: Update, context: PerisaiContext) -> None:
+            user, chat = update.effective_user, update.effective_chat
+            if user is None or chat is None or chat.type != ChatType.PRIVATE or user.is_bot:
+                return
+            runtime = context.runtime
+            out = Outbox()
+            lang = runtime.settings.bot.default_language
+            try:
+                async with runtime.transaction() as session:
+                    member = await members.by_telegram_id(session, user.id)
+                    lang = language_of(runtime, user, member)
+                    request = Request(update, context, runtime, session, user, member, lang, out)
+                    refusal = _refusal(member, access)
+                    if refusal is None:
+                        await fn(request)
+                        lang = request.lang
+                    else:
+                        text = runtime.translator.t(lang, refusal)
+                        if update.callback_query:
+                            request.answer(text, alert=True)
+                        else:
+                            request.reply(text)
+            except ServiceError as exc:
+                # Rolled back: say why, and promise nothing the database did not keep.
+                out.clear()
+                text = runtime.translator.t(lang, exc.key, **exc.args_for_message)
+                if update.callback_query:
+                    out.answer_text, out.answer_alert = text, True
+                else:
+                    out.sends.append(_Send(user.id, text))
+            await flush(context, out, update.callback_query)
+
+        return wrapper
+
+    return decorate
+
+
+async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | None) -> None:
+    bot = context.bot
+    if query is not None:
+        # Always answer, or the client shows a spinner until Telegram's timeout.
+        try:
+            await query.answer(out.answer_text[:200] if out.answer_text else None, out.answer_alert)
+        except BadRequest as exc:
+            log.info("callback answer refused: %s", exc.message)
+    for edit in out.edits:
+        try:
+            if edit.text is None:
+                await bot.edit_message_reply_markup(
+                    edit.chat_id, edit.message_id, reply_markup=edit.markup
+                )
+            else:
+                await bot.edit_message_text(
+                    edit.text,
+                    edit.chat_id,
+                    edit.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=edit.markup,
+                )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
+        except TelegramError as exc:
+            log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
+    for send in out.sends:
+        try:
+            await bot.send_message(
+                send.chat_id, send.text, parse_mode=ParseMode.HTML, reply_markup=send.markup
+            )
+        except Forbidden as exc:
+            log.info("chat %s unreachable: %s", send.chat_id, exc.message)
+        except TelegramError:
+            log.exception("send to chat %s failed", send.chat_id)
+    for chat_id, member in out.command_updates.items():
+        await set_chat_commands(context, chat_id, member)
+
+
+async def set_chat_commands(context: PerisaiContext, chat_id: int, member: Member | None) -> None:
+    """Each person sees the commands of their role and status, in their language."""
+    runtime = context.runtime
+    scope = BotCommandScopeChat(chat_id)
+    try:
+        if member is None or member.status == MemberStatus.LEFT:
+            await context.bot.delete_my_commands(scope=scope)
+            return
+        await context.bot.set_my_commands(
+            [
+                BotCommand(name, runtime.translator.t(member.language, f"cmd-{name}"))
+                for name in commands_for(member)
+            ],
+            scope=scope,
+        )
+    except TelegramError as exc:
+        log.warning("commands for chat %s not set: %s", chat_id, exc)

@@ -1,0 +1,54 @@
+"""Callback data: a versioned prefix and fields, built and parsed here only.
+
+callback_data comes back from the client and is user input: ``parse`` checks its shape, and
+every handler re-checks in the database what it names and whether the presser may act on it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_BYTES = 64  # Telegram's limit for callback_data
+
+REGISTRATION = "rg1"  # rg1:<step>:<value>
+VETTING = "vt1"  # vt1:<a|r>:<member id>
+PROFILE = "pf1"  # pf1:add | pf1:rm:<site id> | pf1:leave
+LANGUAGE = "lg1"  # lg1:<id|en>
+
+_SHAPES = {
+    REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
+    VETTING: re.compile(r"^vt1:([ar]):(\d{1,12})$"),
+    PROFILE: re.compile(r"^pf1:(add|leave|rm)(?::(\d{1,12}))?$"),
+    LANGUAGE: re.compile(r"^lg1:(id|en)$"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackData:
+    prefix: str
+    fields: tuple[str, ...]
+
+
+def build(prefix: str, *fields: str | int) -> str:
+    data = ":".join([prefix, *(str(f) for f in fields)])
+    if len(data.encode()) > MAX_BYTES or not _SHAPES[prefix].match(data):
+        raise ValueError(f"callback data {data!r} does not fit its shape")
+    return data
+
+
+def parse(data: str | None) -> CallbackData | None:
+    """The parsed data, or None for anything malformed, unknown or oversized."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    prefix = data.split(":", 1)[0]
+    shape = _SHAPES.get(prefix)
+    match = shape.match(data) if shape else None
+    if match is None:
+        return None
+    return CallbackData(prefix, tuple(g for g in match.groups() if g is not None))
+
+
+def pattern(prefix: str) -> str:
+    """For CallbackQueryHandler(pattern=...): routes by prefix; parse() validates the rest."""
+    return rf"^{re.escape(prefix)}(:|$)"

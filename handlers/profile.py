@@ -1,0 +1,117 @@
+"""/profile, adding and removing sites, /language, /leave, /help."""
+
+from __future__ import annotations
+
+from bot.db.models import MemberStatus
+from bot.services import members, registration
+from handlers import callback_data as cd
+from handlers.base import Access, Request, handles
+from handlers.commands import commands_for
+from handlers.keyboards import inline
+from handlers.registration import show_prompt
+from handlers.render import local_time, member_card
+
+
+def _profile(req: Request) -> None:
+    member = req.member
+    assert member is not None
+    translator = req.runtime.translator
+    text = req.t(
+        "profile",
+        number=str(member.id),
+        card=member_card(translator, req.lang, member),
+        role=req.t(f"role-{member.role}"),
+        since=local_time(member.decided_at or member.created_at),
+    )
+    buttons = []
+    if len(member.active_sites) < req.runtime.rules.max_sites:
+        buttons.append((req.t("btn-add-site"), cd.build(cd.PROFILE, "add")))
+    if len(member.active_sites) > 1:
+        buttons.extend(
+            (req.t("btn-remove-site", name=site.name), cd.build(cd.PROFILE, "rm", site.id))
+            for site in member.active_sites
+        )
+    req.reply(text, inline(buttons) if buttons else None)
+
+
+@handles(Access.ACTIVE)
+async def profile(req: Request) -> None:
+    """/profile: one's own data and sites."""
+    _profile(req)
+
+
+@handles(Access.MEMBER)
+async def profile_action(req: Request) -> None:
+    """Buttons under /profile and /leave; the site id is checked against the presser's own."""
+    member = req.member
+    assert member is not None and req.query is not None
+    data = cd.parse(req.query.data)
+    if data is None or data.prefix != cd.PROFILE:
+        req.answer(req.t("button-stale"), alert=True)
+        return
+    action = data.fields[0]
+    if action == "leave":
+        await members.leave(req.session, member=member)
+        req.drop_keyboard()
+        req.reply(req.t("leave-done"))
+        req.refresh_commands(req.user.id, None)
+        return
+    if member.status != MemberStatus.ACTIVE:
+        req.answer(req.t(f"status-{member.status}"), alert=True)
+        return
+    if action == "add":
+        prompt = await registration.begin_add_site(
+            req.session, member=member, rules=req.runtime.rules
+        )
+        req.answer()
+        show_prompt(req, prompt)
+        return
+    site = await registration.remove_site(req.session, member=member, site_id=int(data.fields[1]))
+    req.drop_keyboard()
+    req.answer(req.t("site-removed", name=site.name))
+    _profile(req)
+
+
+@handles(Access.MEMBER)
+async def leave(req: Request) -> None:
+    """/leave: ask to confirm; the erasure happens on the button."""
+    req.reply(
+        req.t("leave-confirm"),
+        inline([(req.t("btn-leave-confirm"), cd.build(cd.PROFILE, "leave"))]),
+    )
+
+
+@handles(Access.ACTIVE)
+async def language(req: Request) -> None:
+    """/language: choose Bahasa Indonesia or English."""
+    req.reply(
+        req.t("language-ask"),
+        inline(
+            [(req.t(f"language-{code}"), cd.build(cd.LANGUAGE, code)) for code in ("id", "en")],
+            columns=2,
+        ),
+    )
+
+
+@handles(Access.ACTIVE)
+async def language_chosen(req: Request) -> None:
+    member = req.member
+    assert member is not None and req.query is not None
+    data = cd.parse(req.query.data)
+    if data is None or data.prefix != cd.LANGUAGE:
+        req.answer(req.t("button-stale"), alert=True)
+        return
+    await members.set_language(req.session, member=member, language=data.fields[0])
+    req.lang = member.language
+    req.drop_keyboard()
+    req.reply(req.t("language-set"))
+    req.refresh_commands(req.user.id, member)
+
+
+@handles(Access.ACTIVE)
+async def help_command(req: Request) -> None:
+    """/help: the commands of one's role."""
+    assert req.member is not None
+    lines = [req.t("help-header")]
+    lines.extend(f"/{name} — {req.t(f'cmd-{name}')}" for name in commands_for(req.member))
+    req.reply("\n".join(lines))

@@ -1,0 +1,59 @@
+"""Texts built from several catalog entries: a member's card, a status line."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.db.models import Member, MemberStatus, Site
+from bot.i18n import Translator
+from bot.reference import PROVINCES_BY_CODE
+
+
+def site_line(translator: Translator, lang: str, site: Site | Mapping[str, Any]) -> str:
+    get = site.get if isinstance(site, Mapping) else lambda k: getattr(site, k)
+    return translator.t(
+        lang,
+        "site-line",
+        name=get("name"),
+        sector=translator.sector(lang, get("sector")),
+        province=translator.province(lang, get("province")),
+    )
+
+
+def member_card(
+    translator: Translator,
+    lang: str,
+    member: Member,
+    *,
+    sites: Iterable[Site | Mapping[str, Any]] | None = None,
+) -> str:
+    sites = list(member.active_sites if sites is None else sites)
+    lines = [
+        translator.t(
+            lang,
+            "member-card",
+            name=member.full_name or "-",
+            organisation=member.organisation or "-",
+            type=translator.t(lang, f"member-type-{member.member_type or 'none'}"),
+            phone=member.phone or "-",
+            username=f"@{member.username}" if member.username else "-",
+        )
+    ]
+    lines.extend(site_line(translator, lang, s) for s in sites)
+    return "\n".join(lines)
+
+
+def local_time(value: datetime | None, province: str | None = None) -> str:
+    """A time as the reader's province sees it (WIB by default)."""
+    if value is None:
+        return "-"
+    zone = PROVINCES_BY_CODE.get(province or "JK", PROVINCES_BY_CODE["JK"]).zone
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def status_text(req: Any, member: Member) -> str:
+    if member.status == MemberStatus.ACTIVE:
+        return req.t("status-active", role=req.t(f"role-{member.role}"))
+    return req.t(f"status-{member.status}")
