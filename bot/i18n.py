@@ -98,9 +98,7 @@ class Translator:
             bundle = self._bundles[self.default_language]
             if not bundle.has_message(key):
                 return Safe(key)
-        safe = {
-            k: html.escape(v, quote=False) if isinstance(v, str) else v for k, v in args.items()
-        }
+        safe = {k: _escape(v) for k, v in args.items()}
         value, errors = bundle.format_pattern(bundle.get_message(key).value, safe)
         if errors:
             log.error("catalog key %s: %s", key, errors)

@@ -246,8 +246,9 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
             await bot.send_message(
                 send.chat_id, send.text, parse_mode=ParseMode.HTML, reply_markup=send.markup
             )
-        except Forbidden as exc:
-            log.info("chat %s unreachable: %s", send.chat_id, exc.message)
+        except (Forbidden, BadRequest) as exc:
+            # Blocked the bot, or never opened it: nothing to retry here.
+            log.warning("chat %s unreachable: %s", send.chat_id, exc.message)
         except TelegramError:
             log.exception("send to chat %s failed", send.chat_id)
     for chat_id, member in out.command_updates.items():

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db.models import Member, MemberStatus, Site
-from bot.i18n import Translator
+from bot.i18n import Safe, Translator
 from bot.reference import PROVINCES_BY_CODE
 
 
@@ -28,7 +28,7 @@ def member_card(
     member: Member,
     *,
     sites: Iterable[Site | Mapping[str, Any]] | None = None,
-) -> str:
+) -> Safe:
     sites = list(member.active_sites if sites is None else sites)
     lines = [
         translator.t(
@@ -42,7 +42,7 @@ def member_card(
         )
     ]
     lines.extend(site_line(translator, lang, s) for s in sites)
-    return "\n".join(lines)
+    return Safe("\n".join(lines))  # each line is catalog output, escaped already
 
 
 def local_time(value: datetime | None, province: str | None = None) -> str:

@@ -201,15 +201,15 @@ async def running_bot(
     await bot.stop()
 
 
-async def say(user: EmulatedUser, text: str, expect: str, timeout: float = 10.0):
+async def say(user: EmulatedUser, text: str, expect: str, within: float = 10.0):
     """The user sends text; waits for a bot message containing ``expect``."""
     user.mark()
     await user.send(text)
-    return await user.wait_for_text(expect, timeout)
+    return await user.wait_for_text(expect, within)
 
 
-async def tap(user: EmulatedUser, button: str, expect: str, timeout: float = 10.0):
+async def tap(user: EmulatedUser, button: str, expect: str, within: float = 10.0):
     """The user presses the newest button with that label; waits for ``expect``."""
     user.mark()
     await user.press(button)
-    return await user.wait_for_text(expect, timeout)
+    return await user.wait_for_text(expect, within)

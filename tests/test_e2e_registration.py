@@ -115,5 +115,9 @@ async def test_two_users_register_in_parallel_and_a_coordinator_approves(
     assert outsider.id != coordinator.id
 
     # The approved member's menu is the operator's, in her language.
-    commands = emulator.commands[("chat:1001", "")]
-    assert [c["command"] for c in commands] == ["profile", "language", "help", "cancel", "leave"]
+    await emulator.wait_until(
+        lambda: (
+            [c["command"] for c in emulator.commands.get(("chat:1001", ""), [])]
+            == ["profile", "language", "help", "cancel", "leave"]
+        )
+    )
