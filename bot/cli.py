@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if args.command == "run":
         from bot.app import serve
 
