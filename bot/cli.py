@@ -24,7 +24,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", parents=[common], help="apply pending migrations, then run the bot")
     db = sub.add_parser("db", parents=[common], help="database commands")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
-    admin = sub.add_parser("admin", help="roles")
+    admin = sub.add_parser("admin", parents=[common], help="roles")
     admin_sub = admin.add_subparsers(dest="admin_command", required=True)
     grant = admin_sub.add_parser(
         "grant", parents=[common], help="make a Telegram user admin or coordinator"
@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
     # httpx logs every request URL, and the URL holds the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    if args.command != "run":
+        # One-shot commands print their own result line; migration chatter is noise there.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
     if args.command == "run":
         from bot.app import serve
 
@@ -68,7 +71,11 @@ async def _db_upgrade(settings: Settings) -> None:
     from bot.db.migrate import upgrade
     from bot.db.session import create_engine
 
-    engine = create_engine(settings.database_url)
+    engine = create_engine(
+        settings.database_url,
+        echo=settings.database.echo,
+        busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+    )
     try:
         await upgrade(engine)
     finally:

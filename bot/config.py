@@ -38,7 +38,7 @@ TOKEN_RE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,100}$")
 SECTOR_CODE_RE = re.compile(r"^[a-z0-9_]{1,16}$")
 BOTFATHER_HINT = (
     "telegram.token is not set: open @BotFather in Telegram, send /newbot, and put the token it "
-    "gives in config.toml under [telegram] token, or in the PERISAI_TELEGRAM_TOKEN variable"
+    "gives in the config file under [telegram] token, or in the PERISAI_TELEGRAM_TOKEN variable"
 )
 
 
@@ -115,6 +115,7 @@ class Settings(BaseSettings):
         env_prefix="PERISAI_",
         env_nested_delimiter="_",
         env_nested_max_split=1,
+        env_ignore_empty=True,  # an unset ${TOKEN} in compose files must not blank the file's
         extra="forbid",
     )
 
@@ -209,4 +210,4 @@ def _first_error(exc: ValidationError) -> str:
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         message = "unknown key"
-    return f"{key}: {message}"
+    return f"{key}: {message}" if err["loc"] else message
