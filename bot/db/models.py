@@ -114,6 +114,9 @@ class Member(Base):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when Telegram says the bot cannot reach them (blocked, deactivated); cleared when
+    # they write to the bot again.
+    unreachable_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -230,3 +233,107 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(32))
     target_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AdvisoryStatus(StrEnum):
+    DRAFT = "draft"  # being composed
+    SUBMITTED = "submitted"  # waiting for a second coordinator
+    RELEASED = "released"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"  # retracted after release, or withdrawn before
+
+
+class Advisory(Base):
+    """A security advisory, one row per version; an update is a new row with the same root."""
+
+    __tablename__ = "advisories"
+    __table_args__ = (
+        CheckConstraint(_in("status", AdvisoryStatus), name="status"),
+        CheckConstraint("severity IN ('Extreme', 'Severe', 'Moderate', 'Minor')", name="severity"),
+        CheckConstraint("urgency IN ('Immediate', 'Expected', 'Future')", name="urgency"),
+        CheckConstraint(
+            "certainty IN ('Observed', 'Likely', 'Possible', 'Unlikely')", name="certainty"
+        ),
+        CheckConstraint("tlp IN ('CLEAR', 'GREEN', 'AMBER', 'AMBER+STRICT', 'RED')", name="tlp"),
+        Index("ix_advisories_status_released_at", "status", "released_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The first version's id; every version of one advisory shares it.
+    root_id: Mapped[int | None] = mapped_column(ForeignKey("advisories.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    author_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16), default=AdvisoryStatus.DRAFT)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    actions: Mapped[str] = mapped_column(Text, default="")
+    severity: Mapped[str] = mapped_column(String(12))
+    urgency: Mapped[str] = mapped_column(String(12))
+    certainty: Mapped[str] = mapped_column(String(12))
+    tlp: Mapped[str] = mapped_column(String(16))
+    exercise: Mapped[bool] = mapped_column(default=False)
+    ack_required: Mapped[bool] = mapped_column(default=True)
+    # Audience: sectors x provinces (an empty list means all); for RED, named members only.
+    audience_sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience_provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    audience_member_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    emergency: Mapped[bool] = mapped_column(default=False)  # released by one admin alone
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DeliveryStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"  # claimed by a worker until lease_until
+    SENT = "sent"
+    FAILED = "failed"  # gave up after retries, or Telegram refused the message itself
+    UNREACHABLE = "unreachable"  # blocked the bot, deactivated, chat gone
+
+
+class Delivery(Base):
+    """One outgoing message in the durable queue, rendered for its recipient.
+
+    Written in the transaction that decides it must go (release, cancel, reminder), drained
+    by the delivery worker: a crash loses nothing, and only in-flight sends can repeat.
+    """
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        # The worker's claim: due rows, most urgent first.
+        Index("ix_deliveries_due", "status", "priority", "not_before", "id"),
+        Index("ix_deliveries_advisory_member", "advisory_id", "member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # What it is: "advisory", "cancel", "reminder", "escalation", "notice", ...
+    kind: Mapped[str] = mapped_column(String(16))
+    advisory_id: Mapped[int | None] = mapped_column(ForeignKey("advisories.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id", ondelete="SET NULL"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # Lower goes first: 0 for Extreme/Immediate, rising for routine traffic.
+    priority: Mapped[int] = mapped_column(Integer, default=50)
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
+    text: Mapped[str] = mapped_column(Text)
+    reply_markup: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    protect_content: Mapped[bool] = mapped_column(default=False)
+    reply_to_message_id: Mapped[int | None] = mapped_column(Integer)
+    paid_broadcast: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    message_id: Mapped[int | None] = mapped_column(Integer)  # Telegram's, once sent
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(String(300))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
