@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -22,6 +22,8 @@ class Runtime:
     translator: Translator
     rules: Rules
     bot_username: str = ""
+    # Set by the app once the delivery worker runs; tells it new rows are committed.
+    wake_delivery: Callable[[], None] = field(default=lambda: None)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: AsyncEngine | None = None) -> Runtime:

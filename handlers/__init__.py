@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from handlers import admin, profile, registration, text, vetting
+from handlers import admin, advisories, profile, registration, text, vetting
 from handlers import callback_data as cd
 from handlers.base import PerisaiApplication
 
@@ -26,6 +26,8 @@ def register(application: PerisaiApplication) -> None:
         "invite": admin.invite,
         "suspend": admin.suspend,
         "reinstate": admin.reinstate,
+        "advisory": advisories.compose,
+        "advisories": advisories.list_advisories,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -34,6 +36,10 @@ def register(application: PerisaiApplication) -> None:
         cd.VETTING: vetting.decision,
         cd.PROFILE: profile.profile_action,
         cd.LANGUAGE: profile.language_chosen,
+        cd.COMPOSE: advisories.compose_choice,
+        cd.REVIEW: advisories.review,
+        cd.ACKNOWLEDGE: advisories.acknowledge,
+        cd.ADVISORY: advisories.advisory_action,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))

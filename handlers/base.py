@@ -83,12 +83,15 @@ class Outbox:
     answer_text: str | None = None
     answer_alert: bool = False
     command_updates: dict[int, Member | None] = field(default_factory=dict)
+    # New rows in the delivery queue were committed: wake the worker now.
+    wake_delivery: bool = False
 
     def clear(self) -> None:
         self.sends.clear()
         self.edits.clear()
         self.command_updates.clear()
         self.answer_text, self.answer_alert = None, False
+        self.wake_delivery = False
 
 
 @dataclass(slots=True)
@@ -216,6 +219,8 @@ def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiCont
 
 async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | None) -> None:
     bot = context.bot
+    if out.wake_delivery:
+        context.runtime.wake_delivery()
     if query is not None:
         # Always answer, or the client shows a spinner until Telegram's timeout.
         try:

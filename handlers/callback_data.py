@@ -9,18 +9,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.services.advisories import ACK_PREFIX
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 REGISTRATION = "rg1"  # rg1:<step>:<value>
 VETTING = "vt1"  # vt1:<a|r>:<member id>
 PROFILE = "pf1"  # pf1:add | pf1:rm:<site id> | pf1:leave
 LANGUAGE = "lg1"  # lg1:<id|en>
+COMPOSE = "av1"  # av1:<step>:<value>
+REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
+ACKNOWLEDGE = ACK_PREFIX  # ak1:<advisory id>; written into queued deliveries by the service
+ADVISORY = "ax1"  # ax1:<s|c|y>:<advisory id>  status, cancel?, cancel confirmed
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
     VETTING: re.compile(r"^vt1:([ar]):(\d{1,12})$"),
     PROFILE: re.compile(r"^pf1:(add|leave|rm)(?::(\d{1,12}))?$"),
     LANGUAGE: re.compile(r"^lg1:(id|en)$"),
+    COMPOSE: re.compile(r"^av1:([a-z]{1,12}):([A-Za-z0-9_]{1,20})$"),
+    REVIEW: re.compile(r"^ar1:([ar]):(\d{1,12})$"),
+    ACKNOWLEDGE: re.compile(r"^ak1:(\d{1,12})$"),
+    ADVISORY: re.compile(r"^ax1:([scy]):(\d{1,12})$"),
 }
 
 

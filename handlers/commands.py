@@ -6,8 +6,8 @@ from bot.db.models import Member, MemberStatus
 
 NEWCOMER = ("start", "help")
 WAITING = ("start", "leave")  # pending, rejected, suspended: status, and the right to erasure
-OPERATOR = ("profile", "language", "help", "cancel", "leave")
-COORDINATOR = ("pending", "invite", "suspend", "reinstate")
+OPERATOR = ("advisories", "profile", "language", "help", "cancel", "leave")
+COORDINATOR = ("advisory", "pending", "invite", "suspend", "reinstate")
 
 
 def commands_for(member: Member | None) -> tuple[str, ...]:
@@ -16,7 +16,7 @@ def commands_for(member: Member | None) -> tuple[str, ...]:
     if member.status != MemberStatus.ACTIVE:
         return WAITING
     if member.is_coordinator:
-        return OPERATOR[:1] + COORDINATOR + OPERATOR[1:]
+        return COORDINATOR[:1] + OPERATOR[:1] + COORDINATOR[1:] + OPERATOR[1:]
     return OPERATOR
 
 

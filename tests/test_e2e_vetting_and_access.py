@@ -281,13 +281,13 @@ async def test_menus_follow_role_and_language(
 
     menu = await emulator.wait_until(indonesian_menu)
     assert [c["command"] for c in menu][:5] == [
-        "profile",
+        "advisory",
+        "advisories",
         "pending",
         "invite",
         "suspend",
-        "reinstate",
     ]
-    assert menu[1]["description"] == "Pendaftaran yang menunggu verifikasi"
+    assert menu[2]["description"] == "Pendaftaran yang menunggu verifikasi"
 
 
 async def test_group_chats_are_ignored(emulator: BotApiEmulator, running_bot) -> None:

@@ -238,3 +238,132 @@ province-PS = South Papua
 province-PT = Central Papua
 province-PE = Highland Papua
 province-PD = Southwest Papua
+
+## Advisories: commands
+cmd-advisory = Write a security advisory
+cmd-advisories = Advisories: recent, or those addressed to you
+
+## Advisories: the message recipients read
+adv-exercise-marker = 🟦🟦 <b>EXERCISE — EXERCISE — EXERCISE</b> 🟦🟦 This is a drill, not a real threat.
+adv-emergency-marker = ⚠️ <b>EMERGENCY RELEASE</b> by one administrator, without the usual second approval.
+adv-tlp-line = { $icon } <b>TLP:{ $tlp }</b> — { $meaning }
+tlp-clear = may be shared freely.
+tlp-green = may be shared within your organisation and the security community, not publicly.
+tlp-amber = only for your organisation and those who need it to protect it. Do not forward.
+tlp-amber-strict = only for your own organisation. Do not forward.
+tlp-red = for you alone. Do not forward or tell anyone.
+adv-heading =
+    <b>{ $title }</b>
+    Severity: { $severity } · Urgency: { $urgency } · Certainty: { $certainty }
+severity-extreme = Extreme
+severity-severe = Severe
+severity-moderate = Moderate
+severity-minor = Minor
+urgency-immediate = Immediate
+urgency-expected = Expected
+urgency-future = Future
+certainty-observed = Observed
+certainty-likely = Likely
+certainty-possible = Possible
+certainty-unlikely = Unlikely
+adv-actions =
+    <b>Recommended actions</b>
+    { $actions }
+adv-footer = <i>Advisory #{ $number }, version { $version }. Valid until { $expires }.</i>
+btn-acknowledge = ✅ Acknowledge
+btn-acknowledged = ✅ Acknowledged { $time }
+adv-acknowledged = Acknowledgement recorded. Thank you.
+adv-cancelled-notice = ❌ <b>CANCELLED:</b> advisory #{ $number } “{ $title }” is withdrawn. Disregard it.
+
+## Advisories: composing
+adv-compose-intro = New advisory. Answer each question; /cancel stops, nothing is sent until a second coordinator approves.
+adv-ask-title = Title (5 to 150 characters)?
+adv-ask-body = The advisory text (at most { $max } characters)?
+adv-ask-severity = Severity?
+adv-ask-urgency = Urgency?
+adv-ask-certainty = Certainty?
+adv-ask-actions = Recommended actions for the sites (type them), or skip?
+adv-ask-tlp = Handling label (TLP)? AMBER and RED cannot be forwarded.
+adv-ask-sectors =
+    Which sectors? Tap to choose, then Done (nothing chosen = all sectors).
+    { $chosen }
+adv-ask-provinces =
+    Which provinces? Tap to choose, then Done (nothing chosen = all provinces).
+    { $chosen }
+adv-ask-members = TLP:RED goes to named members only. Type their member numbers, e.g. #12 #31.
+adv-ask-expiry = Valid for how long?
+adv-ask-ack = Must recipients acknowledge it?
+adv-ask-mode = Real advisory or exercise?
+adv-option-actions-skip = Skip
+adv-option-expiry-6 = 6 hours
+adv-option-expiry-24 = 24 hours
+adv-option-expiry-72 = 3 days
+adv-option-expiry-168 = 7 days
+adv-option-ack-yes = Yes, acknowledgement required
+adv-option-ack-no = No
+adv-option-mode-actual = Actual
+adv-option-mode-exercise = Exercise
+adv-option-preview-submit = 📤 Submit for approval
+adv-option-preview-emergency = ⚠️ Emergency release now
+adv-option-preview-cancel = ✖️ Discard
+btn-all = All
+btn-done = Done ▶️
+all-sectors = all sectors
+all-provinces = all provinces
+adv-audience = Audience: { $sectors } in { $provinces }.
+adv-audience-named = Audience: named members { $members }.
+adv-preview =
+    ⬆️ This is exactly what recipients will see.
+    { $audience }
+    Recipients now: <b>{ $recipients }</b>.
+adv-compose-cancelled = Advisory discarded; nothing was sent.
+adv-submitted = Advisory #{ $number } submitted. { $reviewers ->
+        [0] No other coordinator covers this audience yet: an administrator must approve it.
+        [one] One coordinator has been asked to approve it.
+       *[other] { $reviewers } coordinators have been asked to approve it.
+    }
+adv-released-emergency = Released by emergency procedure to { $recipients } recipients.
+adv-review =
+    <b>Advisory #{ $number } waits for your approval</b> (written by { $author }).
+    { $audience }
+    Approving releases it at once.
+adv-ask-reject-reason = Why is advisory #{ $number } rejected? Type the reason for the author, or /cancel.
+adv-approved = Approved and released to { $recipients } recipients.
+adv-author-released = Your advisory #{ $number } was approved by { $by } and is going out to { $recipients } recipients.
+adv-rejected = Advisory #{ $number } rejected; the author has been told.
+adv-author-rejected = Your advisory #{ $number } was rejected: { $reason }
+
+## Advisories: views
+adv-none = No advisories yet.
+adv-none-active = No active advisories are addressed to you.
+adv-list-header = <b>Recent advisories</b> (tap a number for its status):
+adv-list-line = #{ $number } [{ $state }] TLP:{ $tlp } — { $title }
+adv-state-draft = draft
+adv-state-submitted = waiting for approval
+adv-state-released = released
+adv-state-rejected = rejected
+adv-state-cancelled = cancelled
+adv-status =
+    <b>Advisory #{ $number }</b> — { $title } [{ $state }]
+    Recipients: { $total } · queued { $queued } · sent { $sent } · failed { $failed } · unreachable { $unreachable }
+    Acknowledged: { $acknowledged } ({ $rate })
+    First delivery: { $first} · last delivery: { $last }
+    Per province:
+    { $provinces }
+adv-status-province = { $province }: { $sent }/{ $total } sent, { $acknowledged } acknowledged
+btn-cancel-advisory = ❌ Cancel this advisory
+adv-cancel-confirm = Cancel advisory #{ $number }? Everyone who received it gets a cancellation notice. Tap again to confirm.
+adv-cancelled = Advisory #{ $number } cancelled; { $notices } cancellation notices are going out.
+
+## Advisories: refusals
+error-advisory-members = Type between 1 and { $max } member numbers, e.g. #12 #31.
+error-advisory-unknown-members = These are not active members: { $numbers }.
+error-advisory-too-long = The finished message would be longer than Telegram allows (4096 characters). Please send a shorter text.
+error-advisory-gone = That advisory no longer exists.
+error-advisory-scope = That audience lies outside your area.
+error-emergency-not-allowed = Emergency release is only for administrators, and only for Extreme and Immediate advisories.
+error-advisory-own = You cannot approve your own advisory: a second coordinator must.
+error-advisory-decided = This advisory has already been decided.
+error-advisory-not-yours = That advisory was not addressed to you.
+error-advisory-cancelled = That advisory has been cancelled.
+error-advisory-not-cancellable = Only a submitted or released advisory can be cancelled.

@@ -232,3 +232,131 @@ province-PS = Papua Selatan
 province-PT = Papua Tengah
 province-PE = Papua Pegunungan
 province-PD = Papua Barat Daya
+
+## Peringatan: perintah
+cmd-advisory = Tulis peringatan keamanan
+cmd-advisories = Peringatan: terbaru, atau yang ditujukan kepada Anda
+
+## Peringatan: pesan yang dibaca penerima
+adv-exercise-marker = 🟦🟦 <b>LATIHAN — LATIHAN — LATIHAN</b> 🟦🟦 Ini simulasi, bukan ancaman nyata.
+adv-emergency-marker = ⚠️ <b>RILIS DARURAT</b> oleh satu administrator, tanpa persetujuan kedua seperti biasa.
+adv-tlp-line = { $icon } <b>TLP:{ $tlp }</b> — { $meaning }
+tlp-clear = boleh dibagikan secara bebas.
+tlp-green = boleh dibagikan di organisasi Anda dan komunitas keamanan, tidak untuk publik.
+tlp-amber = hanya untuk organisasi Anda dan pihak yang memerlukannya untuk perlindungan. Jangan diteruskan.
+tlp-amber-strict = hanya untuk organisasi Anda sendiri. Jangan diteruskan.
+tlp-red = hanya untuk Anda. Jangan diteruskan atau diceritakan kepada siapa pun.
+adv-heading =
+    <b>{ $title }</b>
+    Tingkat bahaya: { $severity } · Urgensi: { $urgency } · Kepastian: { $certainty }
+severity-extreme = Ekstrem
+severity-severe = Berat
+severity-moderate = Sedang
+severity-minor = Ringan
+urgency-immediate = Segera
+urgency-expected = Diperkirakan
+urgency-future = Mendatang
+certainty-observed = Teramati
+certainty-likely = Mungkin sekali
+certainty-possible = Mungkin
+certainty-unlikely = Kecil kemungkinan
+adv-actions =
+    <b>Tindakan yang disarankan</b>
+    { $actions }
+adv-footer = <i>Peringatan #{ $number }, versi { $version }. Berlaku sampai { $expires }.</i>
+btn-acknowledge = ✅ Konfirmasi diterima
+btn-acknowledged = ✅ Dikonfirmasi { $time }
+adv-acknowledged = Konfirmasi tercatat. Terima kasih.
+adv-cancelled-notice = ❌ <b>DIBATALKAN:</b> peringatan #{ $number } “{ $title }” ditarik. Abaikan peringatan itu.
+
+## Peringatan: menyusun
+adv-compose-intro = Peringatan baru. Jawab setiap pertanyaan; /cancel untuk berhenti. Tidak ada yang dikirim sebelum disetujui koordinator kedua.
+adv-ask-title = Judul (5 sampai 150 karakter)?
+adv-ask-body = Isi peringatan (paling banyak { $max } karakter)?
+adv-ask-severity = Tingkat bahaya?
+adv-ask-urgency = Urgensi?
+adv-ask-certainty = Kepastian?
+adv-ask-actions = Tindakan yang disarankan untuk lokasi (ketik), atau lewati?
+adv-ask-tlp = Label penanganan (TLP)? AMBER dan RED tidak dapat diteruskan.
+adv-ask-sectors =
+    Sektor mana? Ketuk untuk memilih, lalu Selesai (tidak memilih = semua sektor).
+    { $chosen }
+adv-ask-provinces =
+    Provinsi mana? Ketuk untuk memilih, lalu Selesai (tidak memilih = semua provinsi).
+    { $chosen }
+adv-ask-members = TLP:RED hanya untuk anggota yang disebut. Ketik nomor anggota mereka, misalnya #12 #31.
+adv-ask-expiry = Berlaku berapa lama?
+adv-ask-ack = Apakah penerima wajib mengonfirmasi?
+adv-ask-mode = Peringatan nyata atau latihan?
+adv-option-actions-skip = Lewati
+adv-option-expiry-6 = 6 jam
+adv-option-expiry-24 = 24 jam
+adv-option-expiry-72 = 3 hari
+adv-option-expiry-168 = 7 hari
+adv-option-ack-yes = Ya, wajib konfirmasi
+adv-option-ack-no = Tidak
+adv-option-mode-actual = Nyata
+adv-option-mode-exercise = Latihan
+adv-option-preview-submit = 📤 Ajukan untuk persetujuan
+adv-option-preview-emergency = ⚠️ Rilis darurat sekarang
+adv-option-preview-cancel = ✖️ Buang
+btn-all = Semua
+btn-done = Selesai ▶️
+all-sectors = semua sektor
+all-provinces = semua provinsi
+adv-audience = Penerima: { $sectors } di { $provinces }.
+adv-audience-named = Penerima: anggota yang disebut { $members }.
+adv-preview =
+    ⬆️ Beginilah tepatnya yang akan dilihat penerima.
+    { $audience }
+    Jumlah penerima saat ini: <b>{ $recipients }</b>.
+adv-compose-cancelled = Peringatan dibuang; tidak ada yang dikirim.
+adv-submitted = Peringatan #{ $number } diajukan. { $reviewers ->
+        [0] Belum ada koordinator lain untuk penerima ini: administrator harus menyetujuinya.
+       *[other] { $reviewers } koordinator diminta menyetujuinya.
+    }
+adv-released-emergency = Dirilis dengan prosedur darurat kepada { $recipients } penerima.
+adv-review =
+    <b>Peringatan #{ $number } menunggu persetujuan Anda</b> (ditulis oleh { $author }).
+    { $audience }
+    Menyetujui berarti langsung merilisnya.
+adv-ask-reject-reason = Mengapa peringatan #{ $number } ditolak? Ketik alasannya untuk penulis, atau /cancel.
+adv-approved = Disetujui dan dirilis kepada { $recipients } penerima.
+adv-author-released = Peringatan Anda #{ $number } disetujui oleh { $by } dan sedang dikirim kepada { $recipients } penerima.
+adv-rejected = Peringatan #{ $number } ditolak; penulis sudah diberi tahu.
+adv-author-rejected = Peringatan Anda #{ $number } ditolak: { $reason }
+
+## Peringatan: tampilan
+adv-none = Belum ada peringatan.
+adv-none-active = Tidak ada peringatan aktif yang ditujukan kepada Anda.
+adv-list-header = <b>Peringatan terbaru</b> (ketuk nomor untuk statusnya):
+adv-list-line = #{ $number } [{ $state }] TLP:{ $tlp } — { $title }
+adv-state-draft = draf
+adv-state-submitted = menunggu persetujuan
+adv-state-released = dirilis
+adv-state-rejected = ditolak
+adv-state-cancelled = dibatalkan
+adv-status =
+    <b>Peringatan #{ $number }</b> — { $title } [{ $state }]
+    Penerima: { $total } · antre { $queued } · terkirim { $sent } · gagal { $failed } · tak terjangkau { $unreachable }
+    Dikonfirmasi: { $acknowledged } ({ $rate })
+    Pengiriman pertama: { $first } · terakhir: { $last }
+    Per provinsi:
+    { $provinces }
+adv-status-province = { $province }: { $sent }/{ $total } terkirim, { $acknowledged } dikonfirmasi
+btn-cancel-advisory = ❌ Batalkan peringatan ini
+adv-cancel-confirm = Batalkan peringatan #{ $number }? Semua yang menerimanya akan mendapat pemberitahuan pembatalan. Ketuk sekali lagi untuk memastikan.
+adv-cancelled = Peringatan #{ $number } dibatalkan; { $notices } pemberitahuan pembatalan sedang dikirim.
+
+## Peringatan: penolakan
+error-advisory-members = Ketik 1 sampai { $max } nomor anggota, misalnya #12 #31.
+error-advisory-unknown-members = Ini bukan anggota aktif: { $numbers }.
+error-advisory-too-long = Pesan jadinya akan lebih panjang dari batas Telegram (4096 karakter). Silakan kirim teks yang lebih pendek.
+error-advisory-gone = Peringatan itu sudah tidak ada.
+error-advisory-scope = Penerima itu berada di luar wilayah Anda.
+error-emergency-not-allowed = Rilis darurat hanya untuk administrator, dan hanya untuk peringatan Ekstrem dan Segera.
+error-advisory-own = Anda tidak dapat menyetujui peringatan Anda sendiri: koordinator kedua harus menyetujuinya.
+error-advisory-decided = Peringatan ini sudah diputuskan.
+error-advisory-not-yours = Peringatan itu tidak ditujukan kepada Anda.
+error-advisory-cancelled = Peringatan itu sudah dibatalkan.
+error-advisory-not-cancellable = Hanya peringatan yang diajukan atau dirilis yang dapat dibatalkan.
