@@ -106,6 +106,34 @@ class RegistrationConfig(_Section):
     invite_max_days: Annotated[int, Field(ge=1, le=365)] = 90
 
 
+class DeliveryConfig(_Section):
+    # Telegram's bulk limit is about 30 messages/s overall and 1/s per chat.
+    rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 30.0
+    per_chat_interval_s: Annotated[float, Field(ge=0, le=60)] = 1.0
+    # Share of the rate kept free for replies to people while a fan-out drains.
+    interactive_share: Annotated[float, Field(ge=0, le=0.9)] = 0.2
+    max_in_flight: Annotated[int, Field(ge=1, le=512)] = 64
+    max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
+    # Extreme advisories with allow_paid_broadcast (0.1 Star a message above the free rate).
+    allow_paid_broadcast: bool = False
+    paid_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 1000.0
+    run_worker: bool = True
+
+
+class AdvisoriesConfig(_Section):
+    # Minutes after release when those who have not acknowledged are reminded; after the
+    # last one the coordinators get the list.
+    reminder_minutes: list[Annotated[int, Field(ge=1, le=10_080)]] = [15, 60]
+    check_interval_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+
+    @field_validator("reminder_minutes")
+    @classmethod
+    def _ascending(cls, value: list[int]) -> list[int]:
+        if value != sorted(set(value)):
+            raise ValueError("must be ascending, without repeats")
+        return value
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -123,6 +151,8 @@ class Settings(BaseSettings):
     database: DatabaseConfig = DatabaseConfig()
     bot: BotConfig = BotConfig()
     registration: RegistrationConfig = RegistrationConfig()
+    delivery: DeliveryConfig = DeliveryConfig()
+    advisories: AdvisoriesConfig = AdvisoriesConfig()
     logging: LoggingConfig = LoggingConfig()
     # Where the file was read from; relative paths (the SQLite file) resolve against it.
     config_dir: Path = Path(".")

@@ -129,6 +129,7 @@ async def _take(req: Request, *, text: str | None = None, choice=None) -> bool:
         choice=choice,
         known_sectors=req.runtime.rules.sectors,
         translator=req.runtime.translator,
+        allow_paid_broadcast=req.runtime.settings.delivery.allow_paid_broadcast,
     )
     if result is None:
         return False
@@ -232,6 +233,7 @@ async def review(req: Request) -> None:
         approve=True,
         reason=None,
         translator=req.runtime.translator,
+        allow_paid_broadcast=req.runtime.settings.delivery.allow_paid_broadcast,
     )
     assert release is not None
     req.drop_keyboard()

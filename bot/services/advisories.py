@@ -155,6 +155,7 @@ async def answer(
     choice: tuple[str, str] | None = None,
     known_sectors: Sequence[str],
     translator: Translator,
+    allow_paid_broadcast: bool = False,
 ) -> ComposePrompt | Submitted | None:
     """One answer of the compose flow: a typed text, or a (step, value) button choice."""
     _check_coordinator(author)
@@ -211,6 +212,7 @@ async def answer(
             data=data,
             emergency=value == "emergency",
             translator=translator,
+            allow_paid_broadcast=allow_paid_broadcast,
         )
     else:
         data[step] = value
@@ -352,6 +354,7 @@ async def _submit(
     data: dict[str, Any],
     emergency: bool,
     translator: Translator,
+    allow_paid_broadcast: bool = False,
 ) -> Submitted:
     advisory = await session.get(Advisory, data.get("advisory_id"), with_for_update=True)
     if (
@@ -380,7 +383,13 @@ async def _submit(
         ):
             raise NotAllowed("error-emergency-not-allowed")
         advisory.emergency = True
-        released = await _release(session, advisory, approver=author, translator=translator)
+        released = await _release(
+            session,
+            advisory,
+            approver=author,
+            translator=translator,
+            allow_paid_broadcast=allow_paid_broadcast,
+        )
         return Submitted(advisory, [], released)
     return Submitted(advisory, await reviewers_for(session, advisory))
 
@@ -406,6 +415,7 @@ async def decide(
     approve: bool,
     reason: str | None,
     translator: Translator,
+    allow_paid_broadcast: bool = False,
 ) -> tuple[Advisory, Release | None]:
     """Second-person approval: never the author; only a coordinator covering the audience."""
     advisory = await session.get(Advisory, advisory_id, with_for_update=True)
@@ -429,11 +439,22 @@ async def decide(
         actor=Actor(approver.id),
         details={"advisory_id": advisory.id},
     )
-    return advisory, await _release(session, advisory, approver=approver, translator=translator)
+    return advisory, await _release(
+        session,
+        advisory,
+        approver=approver,
+        translator=translator,
+        allow_paid_broadcast=allow_paid_broadcast,
+    )
 
 
 async def _release(
-    session: AsyncSession, advisory: Advisory, *, approver: Member, translator: Translator
+    session: AsyncSession,
+    advisory: Advisory,
+    *,
+    approver: Member,
+    translator: Translator,
+    allow_paid_broadcast: bool = False,
 ) -> Release:
     """Released: one delivery row per recipient, in this same transaction."""
     now = utcnow()
@@ -441,6 +462,7 @@ async def _release(
     advisory.decided_by_id, advisory.decided_at, advisory.released_at = approver.id, now, now
     recipients = await audience(session, advisory)
     rendered = {lang: render(translator, lang, advisory) for lang in ("id", "en")}
+    paid = allow_paid_broadcast and advisory.severity == "Extreme"
     rows = [
         {
             "kind": "advisory",
@@ -455,7 +477,7 @@ async def _release(
             "not_before": now,
             "created_at": now,
             "attempts": 0,
-            "paid_broadcast": False,
+            "paid_broadcast": paid,
         }
         for m in recipients
     ]

@@ -367,3 +367,15 @@ error-advisory-decided = This advisory has already been decided.
 error-advisory-not-yours = That advisory was not addressed to you.
 error-advisory-cancelled = That advisory has been cancelled.
 error-advisory-not-cancellable = Only a submitted or released advisory can be cancelled.
+
+## Advisories: reminders and escalation
+adv-reminder = ⏰ Reminder: please acknowledge advisory #{ $number } “{ $title }”.
+adv-escalation =
+    ⚠️ <b>Advisory #{ $number }</b> “{ $title }”: { $count } recipients have not acknowledged after the last reminder.
+    { $lines }
+    { $more ->
+        [0] {""}
+       *[other] …and { $more } more.
+    }
+adv-escalation-province = <b>{ $province }</b> ({ $count }):
+adv-escalation-person = • #{ $number } { $name } — { $organisation }

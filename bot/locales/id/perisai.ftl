@@ -360,3 +360,15 @@ error-advisory-decided = Peringatan ini sudah diputuskan.
 error-advisory-not-yours = Peringatan itu tidak ditujukan kepada Anda.
 error-advisory-cancelled = Peringatan itu sudah dibatalkan.
 error-advisory-not-cancellable = Hanya peringatan yang diajukan atau dirilis yang dapat dibatalkan.
+
+## Peringatan: pengingat dan eskalasi
+adv-reminder = ⏰ Pengingat: mohon konfirmasi peringatan #{ $number } “{ $title }”.
+adv-escalation =
+    ⚠️ <b>Peringatan #{ $number }</b> “{ $title }”: { $count } penerima belum mengonfirmasi setelah pengingat terakhir.
+    { $lines }
+    { $more ->
+        [0] {""}
+       *[other] …dan { $more } lainnya.
+    }
+adv-escalation-province = <b>{ $province }</b> ({ $count }):
+adv-escalation-person = • #{ $number } { $name } — { $organisation }
