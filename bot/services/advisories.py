@@ -44,8 +44,9 @@ FLOW_ADVISORY = "advisory"
 FLOW_ADVISORY_REJECT = "advisory_reject"
 ACK_PREFIX = "ak1"  # the Acknowledge button's callback data, parsed in handlers.callback_data
 TITLE_LEN = (5, 150)
-BODY_LEN = (10, 3000)
-ACTIONS_LEN = (3, 800)
+# With the title and the labels, the longest advisory stays under Telegram's 4096.
+BODY_LEN = (10, 2600)
+ACTIONS_LEN = (3, 600)
 EXPIRY_HOURS = ("6", "24", "72", "168")
 MEMBER_NUMBERS = re.compile(r"#?(\d{1,12})")
 MAX_NAMED = 50
@@ -654,7 +655,7 @@ async def _member_provinces(session: AsyncSession, member_ids: list[int]) -> dic
         .where(Site.member_id.in_(member_ids), Site.active.is_(True))
         .group_by(Site.member_id)
     )
-    return dict(result.tuples().all())
+    return dict(result.all())
 
 
 async def recent(session: AsyncSession, *, coordinator: Member, limit: int = 10) -> list[Advisory]:

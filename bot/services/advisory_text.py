@@ -77,8 +77,8 @@ def render(
 
 
 def visible_length(text: str) -> int:
-    """Characters Telegram counts: after the HTML tags and entities are parsed."""
-    return len(html.unescape(_TAG.sub("", text)))
+    """What Telegram counts against 4096: UTF-16 units of the text after HTML parsing."""
+    return len(html.unescape(_TAG.sub("", text)).encode("utf-16-le")) // 2
 
 
 def priority(advisory: Advisory) -> int:

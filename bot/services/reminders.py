@@ -71,7 +71,7 @@ async def _unacknowledged(session: AsyncSession, advisory_id: int):
         )
         .order_by(Member.id)
     )
-    return result.tuples().all()
+    return [tuple(row) for row in result.all()]
 
 
 async def _queue_reminders(session, advisory, pending, now, translator: Translator) -> int:
@@ -114,9 +114,7 @@ async def _queue_escalation(session, advisory, pending, now, translator: Transla
                 .where(Site.member_id.in_(member_ids), Site.active.is_(True))
                 .order_by(Site.id)
             )
-        )
-        .tuples()
-        .all()[::-1]  # reversed so the first site wins in dict()
+        ).all()[::-1]  # reversed so the first site wins in dict()
     )
     by_province: dict[str, list[Member]] = defaultdict(list)
     for _, member in pending:
