@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.config import Settings
 from bot.db.migrate import upgrade
-from bot.db.models import Base, Member, Role
+from bot.db.models import Base, Member, MemberStatus, Role, Site
 from bot.db.session import create_engine, create_sessionmaker, is_sqlite, transaction
 from bot.emulator import BotApiEmulator, EmulatedUser
 from bot.runtime import Runtime
@@ -143,6 +143,32 @@ async def grant(
         )
         member.full_name = name or f"{role} {user_id}"
         member.language = language
+    return member
+
+
+async def make_member(
+    sessionmaker,
+    user_id: int,
+    *,
+    sites: list[tuple[str, str]],
+    status: MemberStatus = MemberStatus.ACTIVE,
+    language: str = "id",
+) -> Member:
+    async with transaction(sessionmaker) as session:
+        member = Member(
+            telegram_user_id=user_id,
+            full_name=f"Member {user_id}",
+            organisation="Org",
+            phone="+628100000000",
+            member_type="venue_operator",
+            role=Role.OPERATOR,
+            status=status,
+            language=language,
+            scope_provinces=[],
+            scope_sectors=[],
+            sites=[Site(name=f"Site {user_id}", sector=s, province=p) for s, p in sites],
+        )
+        session.add(member)
     return member
 
 

@@ -13,8 +13,7 @@ from bot.i18n import Translator
 from bot.services import advisories, members, reminders
 from bot.services.advisory_text import render, visible_length
 from bot.services.errors import ServiceError
-from tests.conftest import grant
-from tests.test_e2e_advisories import make_member
+from tests.conftest import grant, make_member
 
 T = Translator("id")
 
