@@ -1,0 +1,263 @@
+"""In-process send pacing under Telegram's flood limits.
+
+Telegram counts messages in strict rolling windows (about 30 per second overall, 1 per second
+per chat) and answers 429 to the message that overflows one; a bot that keeps provoking 429s
+gets restricted. So the limiter spaces sends evenly instead of bursting up to the cap: a
+generic cell rate algorithm (GCRA) per traffic class, a little below the nominal rate, because
+the server sees our sends after network jitter, which can only squeeze them closer together.
+
+Three classes share the pacing:
+
+- interactive replies (a user's own action) jump the queue but stay under the global rate;
+- bulk sends (the delivery worker) leave ``interactive_share`` of the rate free while there
+  has been interactive traffic recently, and take the full rate otherwise;
+- paid broadcasts (``allow_paid_broadcast``) are paced at their own, much higher rate.
+
+A 429 pauses every class until its ``retry_after`` has passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+
+__all__ = ["SendLimiter"]
+
+
+class _Signal:
+    """Wake every waiter on the next change (re-armed at each fire, so none is missed)."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    async def wait(self, timeout: float) -> None:  # noqa: ASYNC109 (a wake-up deadline)
+        event = self._event
+        try:
+            async with asyncio.timeout(max(timeout, 0.0)):
+                await event.wait()
+        except TimeoutError:
+            pass
+
+
+@dataclass
+class _ChatTurn:
+    """Serialises the bulk senders of one chat; dropped once nobody waits on it."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    users: int = 0
+
+
+class SendLimiter:
+    """In-process pacing shared by the worker and interactive replies."""
+
+    # Fraction of the nominal rate left unused: Telegram's windows are strict and jitter
+    # between us and the server compresses spacing, so pacing exactly at 30/s would still
+    # overflow a window now and then.
+    HEADROOM = 0.02
+    # Added to the per-chat interval for the same reason.
+    CHAT_MARGIN_S = 0.05
+    # Interactive traffic counts as "recent" this long after the last reply.
+    INTERACTIVE_WINDOW_S = 2.0
+    # Keep per-chat state bounded: forget chats whose interval has passed once this many.
+    _CHAT_PRUNE_AT = 10_000
+
+    def __init__(
+        self,
+        *,
+        rate_per_s: float = 30.0,
+        per_chat_interval_s: float = 1.0,
+        interactive_share: float = 0.2,
+        paid_rate_per_s: float = 1000.0,
+    ) -> None:
+        if rate_per_s <= 0 or paid_rate_per_s <= 0:
+            raise ValueError("rates must be positive")
+        if not 0.0 <= interactive_share < 1.0:
+            raise ValueError("interactive_share must be in [0, 1)")
+        self.rate_per_s = rate_per_s
+        self.paid_rate_per_s = paid_rate_per_s
+        self._interval = 1.0 / (rate_per_s * (1.0 - self.HEADROOM))
+        # While interactive traffic is recent, bulk alone is held to the remaining share.
+        self._bulk_shared_interval = self._interval / (1.0 - interactive_share)
+        self._paid_interval = 1.0 / (paid_rate_per_s * (1.0 - self.HEADROOM))
+        self._chat_interval = per_chat_interval_s + self.CHAT_MARGIN_S if per_chat_interval_s else 0
+        # GCRA: the next time each class may send. A late wake-up may catch up by at most a
+        # tenth of an interval, so loop latency does not erode the rate nor allow a burst.
+        self._next_global = 0.0
+        self._next_bulk = 0.0
+        self._next_paid = 0.0
+        self._paused_until = 0.0
+        self._last_interactive = -math.inf
+        self._interactive_waiting = 0
+        self._chat_ready: dict[int, float] = {}
+        self._chat_turns: dict[int, _ChatTurn] = {}
+        self._bulk_gate = asyncio.Lock()
+        self._paid_gate = asyncio.Lock()
+        self._interactive_gate = asyncio.Lock()
+        self._changed = _Signal()
+
+    # ------------------------------------------------------------------ public API
+
+    async def acquire_bulk(self, chat_id: int, *, paid: bool = False) -> None:
+        """Wait for this chat's interval, then a bulk (or paid) slot, honouring any pause."""
+        async with self._chat_turn(chat_id):
+            await self._wait_for_chat(chat_id)
+            if paid:
+                async with self._paid_gate:
+                    await self._take_paid()
+            else:
+                async with self._bulk_gate:
+                    await self._take_bulk()
+            self._mark_chat(chat_id, self._now())
+
+    async def acquire_interactive(self, chat_id: int) -> None:
+        """A slot ahead of every bulk sender, still under the global rate and any pause."""
+        self._last_interactive = self._now()
+        self._interactive_waiting += 1
+        try:
+            async with self._interactive_gate:
+                await self._take_interactive()
+        finally:
+            self._interactive_waiting -= 1
+            self._changed.fire()  # a bulk sender that stood aside may go now
+        self._mark_chat(chat_id, self._now())
+
+    def try_acquire_bulk(self, chat_id: int, *, paid: bool = False) -> bool:
+        """Take a bulk (or paid) slot only if one is free right now; never waits.
+
+        For a dispatcher that chooses the row at the last moment: it asks when a slot falls
+        free (:meth:`next_bulk_at`) and then gives it to the most urgent row at that time,
+        instead of lining rows up in front of the limiter in a fixed order.
+        """
+        now = self._now()
+        if self.chat_ready_at(chat_id) > now or self._paused_until > now:
+            return False
+        if paid:
+            if self._paid_gate.locked() or self._next_paid > now:
+                return False
+            self._grant_paid(now)
+        else:
+            # Waiting acquire_bulk callers were first; interactive ones always are.
+            if self._bulk_gate.locked() or self._interactive_waiting or self._bulk_at(now) > now:
+                return False
+            self._grant_bulk(now)
+        self._mark_chat(chat_id, now)
+        return True
+
+    def next_bulk_at(self, *, paid: bool = False) -> float:
+        """``loop.time()`` at which the next bulk (or paid) slot may be free."""
+        now = self._now()
+        at = max(self._next_paid, self._paused_until) if paid else self._bulk_at(now)
+        if not paid and self._interactive_waiting:
+            at = max(at, now + self._interval)
+        return at
+
+    def pause_for(self, seconds: float) -> None:
+        """After a 429: nothing is sent until ``seconds`` from now."""
+        self._paused_until = max(self._paused_until, self._now() + max(seconds, 0.0))
+        self._changed.fire()
+
+    def chat_ready_at(self, chat_id: int) -> float:
+        """``loop.time()`` at which this chat may get its next message."""
+        return self._chat_ready.get(chat_id, 0.0)
+
+    @property
+    def chat_interval_s(self) -> float:
+        """Spacing the limiter keeps between two messages to one chat."""
+        return self._chat_interval
+
+    @property
+    def paused_until(self) -> float:
+        return self._paused_until
+
+    # ------------------------------------------------------------------ slots
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def _advance(self, next_at: float, now: float, interval: float) -> float:
+        return max(next_at, now - interval * 0.1) + interval
+
+    def _interactive_recent(self, now: float) -> bool:
+        return now - self._last_interactive < self.INTERACTIVE_WINDOW_S
+
+    def _bulk_at(self, now: float) -> float:
+        at = max(self._next_global, self._paused_until)
+        if self._interactive_recent(now):
+            at = max(at, self._next_bulk)
+        return at
+
+    def _grant_bulk(self, now: float) -> None:
+        self._next_global = self._advance(self._next_global, now, self._interval)
+        self._next_bulk = self._advance(self._next_bulk, now, self._bulk_shared_interval)
+
+    def _grant_paid(self, now: float) -> None:
+        self._next_paid = self._advance(self._next_paid, now, self._paid_interval)
+
+    async def _take_bulk(self) -> None:
+        while True:
+            now = self._now()
+            at = self._bulk_at(now)
+            if self._interactive_waiting:
+                # Interactive replies go first; they fire _changed once served.
+                await self._changed.wait(max(at - now, self._interval))
+                continue
+            if at <= now:
+                self._grant_bulk(now)
+                return
+            await self._changed.wait(at - now)
+
+    async def _take_interactive(self) -> None:
+        while True:
+            now = self._now()
+            at = max(self._next_global, self._paused_until)
+            if at <= now:
+                self._next_global = self._advance(self._next_global, now, self._interval)
+                return
+            await self._changed.wait(at - now)
+
+    async def _take_paid(self) -> None:
+        while True:
+            now = self._now()
+            at = max(self._next_paid, self._paused_until)
+            if at <= now:
+                self._grant_paid(now)
+                return
+            await self._changed.wait(at - now)
+
+    # ------------------------------------------------------------------ per chat
+
+    @asynccontextmanager
+    async def _chat_turn(self, chat_id: int) -> AsyncIterator[None]:
+        turn = self._chat_turns.get(chat_id)
+        if turn is None:
+            turn = self._chat_turns[chat_id] = _ChatTurn()
+        turn.users += 1
+        try:
+            async with turn.lock:
+                yield
+        finally:
+            turn.users -= 1
+            if turn.users == 0:
+                del self._chat_turns[chat_id]
+
+    async def _wait_for_chat(self, chat_id: int) -> None:
+        # Re-read each time: an interactive reply may have pushed the chat's time meanwhile.
+        while (wait := self.chat_ready_at(chat_id) - self._now()) > 0:
+            await self._changed.wait(wait)
+
+    def _mark_chat(self, chat_id: int, now: float) -> None:
+        if not self._chat_interval:
+            return
+        if len(self._chat_ready) >= self._CHAT_PRUNE_AT:
+            self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
+        self._chat_ready[chat_id] = max(
+            self._chat_ready.get(chat_id, 0.0), now + self._chat_interval
+        )
