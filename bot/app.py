@@ -12,9 +12,12 @@ from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.config import Settings
 from bot.db.migrate import upgrade
+from bot.db.models import utcnow
+from bot.delivery.limiter import SendLimiter
+from bot.delivery.worker import DeliveryWorker
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
-from bot.services import members
+from bot.services import members, reminders
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext
 from handlers.commands import NEWCOMER
@@ -82,6 +85,40 @@ async def set_default_commands(application: PerisaiApplication, runtime: Runtime
             await application.bot.set_my_commands(commands, language_code=language)
 
 
+def build_limiter(settings: Settings) -> SendLimiter:
+    d = settings.delivery
+    return SendLimiter(
+        rate_per_s=d.rate_per_s,
+        per_chat_interval_s=d.per_chat_interval_s,
+        interactive_share=d.interactive_share,
+        paid_rate_per_s=d.paid_rate_per_s,
+    )
+
+
+async def run_reminders_once(runtime: Runtime) -> int:
+    async with runtime.transaction() as session:
+        queued = await reminders.run_due(
+            session,
+            now=utcnow(),
+            intervals_min=runtime.settings.advisories.reminder_minutes,
+            translator=runtime.translator,
+        )
+    if queued:
+        runtime.wake_delivery()
+    return queued
+
+
+async def _every(seconds: float, stop: asyncio.Event, job, *args) -> None:
+    """Run ``job`` now and then every ``seconds`` until ``stop``; a failure is logged, not fatal."""
+    while not stop.is_set():
+        try:
+            await job(*args)
+        except Exception:
+            log.exception("periodic job %s failed", job.__name__)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+
 async def serve(
     settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
 ) -> None:
@@ -89,6 +126,7 @@ async def serve(
     runtime = runtime or Runtime.from_settings(settings)
     stop = stop or asyncio.Event()
     await prepare(runtime)
+    runtime.limiter = build_limiter(settings)
     application = build_application(runtime)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -105,9 +143,26 @@ async def serve(
                 drop_pending_updates=False,
             )
             await application.start()
+            worker = None
+            if settings.delivery.run_worker:
+                worker = DeliveryWorker(
+                    runtime.sessionmaker,
+                    application.bot,
+                    runtime.limiter,
+                    max_in_flight=settings.delivery.max_in_flight,
+                    max_attempts=settings.delivery.max_attempts,
+                )
+                await worker.start()
+                runtime.wake_delivery = worker.wake
+            periodic = asyncio.create_task(
+                _every(settings.advisories.check_interval_s, stop, run_reminders_once, runtime)
+            )
             log.info("Perisai is running as @%s", runtime.bot_username)
             await stop.wait()
             await application.updater.stop()
+            await periodic
+            if worker is not None:
+                await worker.stop()
             await application.stop()
     finally:
         await runtime.engine.dispose()

@@ -55,7 +55,7 @@ class TelegramConfig(_Section):
     api_url: str = "https://api.telegram.org/bot"
     file_url: str = "https://api.telegram.org/file/bot"
     concurrent_updates: Annotated[int, Field(ge=1, le=512)] = 32
-    connection_pool_size: Annotated[int, Field(ge=1, le=1024)] = 64
+    connection_pool_size: Annotated[int, Field(ge=1, le=1024)] = 128
     poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
 
     @field_validator("api_url", "file_url")
@@ -178,6 +178,17 @@ class Settings(BaseSettings):
                 raise ValueError(
                     f"bot.sectors: {code!r} has no name; add [bot.sector_names.{code}] id and en"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _pool_covers_senders(self) -> Settings:
+        # The delivery worker and the handlers share one HTTP pool (PTB #3950).
+        needed = self.delivery.max_in_flight + 8
+        if self.telegram.connection_pool_size < needed:
+            raise ValueError(
+                f"telegram.connection_pool_size: must be at least delivery.max_in_flight + 8 "
+                f"({needed})"
+            )
         return self
 
     @property

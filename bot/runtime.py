@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.db.session import create_engine, create_sessionmaker, transaction
+from bot.delivery.limiter import SendLimiter
 from bot.i18n import Translator
 from bot.services.registration import Rules
 
@@ -24,6 +25,8 @@ class Runtime:
     bot_username: str = ""
     # Set by the app once the delivery worker runs; tells it new rows are committed.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
+    # Pacing shared by the delivery worker and replies to people (set by the app).
+    limiter: SendLimiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: AsyncEngine | None = None) -> Runtime:

@@ -30,7 +30,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.db.models import Member, MemberStatus
+from bot.db.models import Delivery, Member, MemberStatus
 from bot.runtime import Runtime
 from bot.services import members
 from bot.services.errors import ServiceError
@@ -39,6 +39,8 @@ from handlers.commands import commands_for
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+# Notices to others (vetting cards, decisions) go ahead of routine advisories, behind urgent ones.
+NOTICE_PRIORITY = 15
 
 
 class PerisaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -120,8 +122,26 @@ class Request:
     def reply(self, text: str, markup: Markup = None) -> None:
         self.out.sends.append(_Send(self.user.id, text, markup))
 
-    def send(self, chat_id: int, text: str, markup: Markup = None) -> None:
-        self.out.sends.append(_Send(chat_id, text, markup))
+    def send(
+        self,
+        chat_id: int,
+        text: str,
+        markup: InlineKeyboardMarkup | None = None,
+        *,
+        priority: int = NOTICE_PRIORITY,
+    ) -> None:
+        """A message to someone else: queued in this transaction, so it is sent if and only
+        if what it announces was committed, and a crash or a blocked network loses nothing."""
+        self.session.add(
+            Delivery(
+                kind="notice",
+                chat_id=chat_id,
+                text=text,
+                reply_markup=markup.to_dict() if markup is not None else None,
+                priority=priority,
+            )
+        )
+        self.out.wake_delivery = True
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self.out.answer_text, self.out.answer_alert = text, alert
@@ -246,8 +266,12 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
                 log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
         except TelegramError as exc:
             log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
+    limiter = context.runtime.limiter
     for send in out.sends:
         try:
+            if limiter is not None:
+                # Replies share Telegram's budget with the fan-out, ahead of it.
+                await limiter.acquire_interactive(send.chat_id)
             await bot.send_message(
                 send.chat_id, send.text, parse_mode=ParseMode.HTML, reply_markup=send.markup
             )

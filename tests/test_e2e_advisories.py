@@ -1,0 +1,161 @@
+"""End to end: compose -> second approval -> delivery to exactly the audience -> acknowledge."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot.db.models import Advisory, AuditEntry, Delivery, MemberStatus, Role
+from bot.emulator import BotApiEmulator
+from tests.conftest import grant, make_member, say, tap
+
+
+async def compose(coord, *, title: str, body: str, tlp: str, mode: str = "Nyata") -> None:
+    await say(coord, "/advisory", "Judul")
+    await say(coord, title, "Isi peringatan")
+    await say(coord, body, "Tingkat bahaya?")
+    await tap(coord, "Berat", "Urgensi?")
+    await tap(coord, "Diperkirakan", "Kepastian?")
+    await tap(coord, "Mungkin sekali", "Tindakan yang disarankan")
+    await say(coord, "Perketat pemeriksaan tas di semua pintu masuk.", "Label penanganan")
+    await tap(coord, tlp, "Sektor mana?")
+
+
+async def test_advisory_reaches_exactly_its_audience_and_is_acknowledged(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    await grant(sessionmaker, 9001, Role.COORDINATOR, name="Ani")
+    await grant(sessionmaker, 9002, Role.COORDINATOR, provinces=("JI",), name="Bima")
+    ani, bima = emulator.user(9001), emulator.user(9002)
+    mall_ji = await make_member(sessionmaker, 101, sites=[("mall", "JI")])
+    mall_ji_en = await make_member(sessionmaker, 102, sites=[("mall", "JI")], language="en")
+    both = await make_member(sessionmaker, 103, sites=[("hotel", "BA"), ("mall", "JI")])
+    outsiders = [
+        await make_member(sessionmaker, 201, sites=[("mall", "JT")]),
+        await make_member(sessionmaker, 202, sites=[("hotel", "JI")]),
+        await make_member(sessionmaker, 203, sites=[("mall", "JI")], status=MemberStatus.PENDING),
+        await make_member(sessionmaker, 204, sites=[("mall", "JI")], status=MemberStatus.SUSPENDED),
+        await make_member(sessionmaker, 205, sites=[("mall", "JI")], status=MemberStatus.LEFT),
+    ]
+    users = {
+        m.telegram_user_id: emulator.user(m.telegram_user_id)
+        for m in [mall_ji, mall_ji_en, both, *outsiders]
+    }
+
+    await compose(
+        ani,
+        title="<b>Ancaman</b> & mal",
+        body="Ada informasi <script> ancaman.",
+        tlp="🟠 TLP:AMBER",
+    )
+    await tap(ani, "Pusat perbelanjaan", "Penerima: Pusat perbelanjaan di semua provinsi")
+    await tap(ani, "Selesai ▶️", "Provinsi mana?")
+    await tap(ani, "JI", "Pusat perbelanjaan di Jawa Timur")
+    await tap(ani, "Selesai ▶️", "Berlaku berapa lama?")
+    await tap(ani, "24 jam", "wajib mengonfirmasi?")
+    await tap(ani, "Ya, wajib konfirmasi", "nyata atau latihan?")
+    preview = await tap(ani, "Nyata", "Jumlah penerima saat ini")
+    assert "Jumlah penerima saat ini: 3" in preview.text
+    shown = next(m for m in reversed(ani.messages) if "TLP:AMBER" in m.text)
+    assert "<b>Ancaman</b> & mal" in shown.text and "<script>" in shown.text
+    assert "LATIHAN" not in shown.text
+    await tap(ani, "📤 Ajukan untuk persetujuan", "diajukan")
+    advisory_id = (await _advisory(sessionmaker)).id
+
+    # The author cannot approve their own; an operator cannot approve at all.
+    own = await ani.press_data(1, f"ar1:a:{advisory_id}")
+    assert "sendiri" in (await own.wait())["text"]
+    forged = await users[101].press_data(1, f"ar1:a:{advisory_id}")
+    assert "tidak berwenang" in (await forged.wait())["text"]
+    assert (await _advisory(sessionmaker)).status == "submitted"
+    assert not any("TLP:AMBER" in m.text for u in users.values() for m in u.messages)
+
+    card = await bima.wait_for(lambda m: "menunggu persetujuan Anda" in m.text and m.button_texts())
+    ani.mark()
+    await bima.press("✅ Setujui", message=card)
+    await ani.wait_for_text("disetujui oleh Bima")
+
+    got = {}
+    for user_id in (101, 102, 103):
+        got[user_id] = await users[user_id].wait_for(lambda m: "TLP:AMBER" in m.text)
+    assert got[101].protect_content and got[102].protect_content
+    assert "Tingkat bahaya: Berat" in got[101].text
+    assert "Severity: Severe" in got[102].text  # each in their own language
+    assert "<b>Ancaman</b> & mal" in got[101].text
+    for outsider in outsiders:
+        assert users[outsider.telegram_user_id].messages == []
+
+    # Acknowledge: recorded, and the button shows it.
+    users[101].mark()
+    answer = await users[101].press("✅ Konfirmasi diterima")
+    assert "tercatat" in (await answer.wait())["text"]
+    await users[101].wait_for(lambda m: any("Dikonfirmasi" in t for t in m.button_texts()))
+    # A forged acknowledgement for an advisory not addressed to the presser changes nothing.
+    forged = await users[202].press_data(1, f"ak1:{advisory_id}")
+    assert "tidak ditujukan" in (await forged.wait())["text"]
+    async with sessionmaker() as session:
+        acked = (
+            await session.scalars(
+                select(Delivery.member_id).where(Delivery.acknowledged_at.is_not(None))
+            )
+        ).all()
+        assert acked == [mall_ji.id]
+
+    # Status, then cancel with confirmation: every recipient gets a notice on their copy.
+    await say(ani, "/advisories", "Peringatan terbaru")
+    status = await tap(ani, f"#{advisory_id}", "Penerima: 3")
+    assert "Dikonfirmasi: 1" in status.text
+    await tap(ani, "❌ Batalkan peringatan ini", "Ketuk sekali lagi")
+    await tap(ani, "❌ Batalkan peringatan ini", "dibatalkan")
+    for user_id in (101, 102, 103):
+        notice = await users[user_id].wait_for(
+            lambda m: "DIBATALKAN" in m.text or "CANCELLED" in m.text
+        )
+        assert notice.reply_to_message_id == got[user_id].message_id
+    late = await users[102].press("✅ Acknowledge", message=got[102])
+    assert "cancelled" in (await late.wait())["text"]
+
+
+async def _advisory(sessionmaker) -> Advisory:
+    async with sessionmaker() as session:
+        return await session.scalar(select(Advisory).order_by(Advisory.id.desc()))
+
+
+async def test_emergency_exercise_red_to_named_members_only(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    await grant(sessionmaker, 9001, Role.ADMIN, name="Admin")
+    admin = emulator.user(9001)
+    named = await make_member(sessionmaker, 301, sites=[("energy", "PA")], language="en")
+    same_site = await make_member(sessionmaker, 302, sites=[("energy", "PA")])
+    users = {m.telegram_user_id: emulator.user(m.telegram_user_id) for m in (named, same_site)}
+    operator = users[302]
+    await say(operator, "/advisory", "tidak berwenang")
+
+    await say(admin, "/advisory", "Judul")
+    await say(admin, "Latihan ancaman gardu", "Isi peringatan")
+    await say(admin, "y" * 2601, "antara 10 dan 2.600 karakter")
+    await say(admin, "Simulasi serangan terhadap gardu induk.", "Tingkat bahaya?")
+    await tap(admin, "Ekstrem", "Urgensi?")
+    await tap(admin, "Segera", "Kepastian?")
+    await tap(admin, "Teramati", "Tindakan yang disarankan")
+    await tap(admin, "Lewati", "Label penanganan")
+    await tap(admin, "🔴 TLP:RED", "nomor anggota")
+    await say(admin, "#999999", "bukan anggota aktif")
+    await say(admin, f"#{named.id}", "Berlaku berapa lama?")
+    await tap(admin, "6 jam", "wajib mengonfirmasi?")
+    await tap(admin, "Tidak", "nyata atau latihan?")
+    preview = await tap(admin, "Latihan", "Jumlah penerima saat ini: 1")
+    assert "⚠️ Rilis darurat sekarang" in preview.button_texts()
+    await tap(admin, "⚠️ Rilis darurat sekarang", "prosedur darurat kepada 1 penerima")
+
+    got = await users[301].wait_for(lambda m: "TLP:RED" in m.text)
+    paragraphs = got.text.split("\n\n")
+    assert "EXERCISE" in paragraphs[0] and "EXERCISE" in paragraphs[-1]
+    assert "EMERGENCY RELEASE" in got.text
+    assert got.protect_content
+    assert got.button_texts() == []  # no acknowledgement asked
+    assert users[302].messages[-1].text.count("tidak berwenang") == 1
+    assert not any("TLP:RED" in m.text for m in users[302].messages)
+    async with sessionmaker() as session:
+        actions = (await session.scalars(select(AuditEntry.action))).all()
+        assert "advisory_emergency_release" in actions
