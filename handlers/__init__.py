@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import (
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
-from handlers import admin, advisories, profile, registration, text, vetting
+from handlers import admin, advisories, chat_member, profile, registration, text, vetting
 from handlers import callback_data as cd
 from handlers.base import PerisaiApplication
 
@@ -48,3 +54,6 @@ def register(application: PerisaiApplication) -> None:
     application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
     application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))
+    application.add_handler(
+        ChatMemberHandler(chat_member.blocked_or_unblocked, ChatMemberHandler.MY_CHAT_MEMBER)
+    )

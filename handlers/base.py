@@ -210,6 +210,8 @@ def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiCont
             try:
                 async with runtime.transaction() as session:
                     member = await members.by_telegram_id(session, user.id)
+                    if member is not None and member.unreachable_at is not None:
+                        member.unreachable_at = None  # they wrote to us: reachable again
                     lang = language_of(runtime, user, member)
                     request = Request(update, context, runtime, session, user, member, lang, out)
                     refusal = _refusal(member, access)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy import select
 
-from bot.db.models import Advisory, AuditEntry, Delivery, MemberStatus, Role
+from bot.db.models import Advisory, AuditEntry, Delivery, Member, MemberStatus, Role
 from bot.emulator import BotApiEmulator
 from tests.conftest import grant, make_member, say, tap
 
@@ -159,3 +161,33 @@ async def test_emergency_exercise_red_to_named_members_only(
     async with sessionmaker() as session:
         actions = (await session.scalars(select(AuditEntry.action))).all()
         assert "advisory_emergency_release" in actions
+
+
+async def test_blocking_the_bot_marks_the_member_unreachable_and_back(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    member = await make_member(sessionmaker, 401, sites=[("mall", "JI")])
+    user = emulator.user(401)
+
+    async def unreachable_at():
+        async with sessionmaker() as session:
+            return (await session.get(Member, member.id)).unreachable_at
+
+    emulator.block(401, notify=True)
+    await _until(lambda: unreachable_at(), want=True)
+    emulator.unblock(401, notify=True)
+    await _until(lambda: unreachable_at(), want=False)
+    emulator.block(401, notify=True)
+    await _until(lambda: unreachable_at(), want=True)
+    emulator.unblock(401)
+    await say(user, "/profile", "Profil Anda")  # writing to the bot clears it too
+    assert await unreachable_at() is None
+
+
+async def _until(probe, *, want: bool, within: float = 10.0) -> None:
+    """Poll the database (it has no change events) until the probe's truth is ``want``."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while bool(await probe()) != want:
+        assert loop.time() < deadline, f"condition not {want} within {within}s"
+        await asyncio.sleep(0.05)
