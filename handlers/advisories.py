@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from telegram import InlineKeyboardMarkup
 
 from bot.db.models import Advisory, FlowState, Member
@@ -356,6 +359,17 @@ async def advisory_action(req: Request) -> None:
         req.answer()
         req.reply(*_status_view(req, figures))
         return
+    if action == "e":
+        rows = await advisories.export_rows(
+            req.session, coordinator=req.member, advisory_id=advisory_id
+        )
+        req.answer()
+        req.reply_document(
+            f"advisory-{advisory_id}.csv",
+            to_csv(advisories.EXPORT_COLUMNS, rows),
+            req.t("adv-export-caption", number=str(advisory_id), count=len(rows)),
+        )
+        return
     if action == "c":
         req.answer()
         req.reply(
@@ -406,7 +420,19 @@ def _status_view(
         last=local_time(figures.last_sent),
         provinces=provinces or "-",
     )
-    markup = None
+    buttons = [(req.t("btn-export"), cd.build(cd.ADVISORY, "e", advisory.id))]
     if advisory.status in ("released", "submitted"):
-        markup = inline([(req.t("btn-cancel-advisory"), cd.build(cd.ADVISORY, "c", advisory.id))])
-    return text, markup
+        buttons.append((req.t("btn-cancel-advisory"), cd.build(cd.ADVISORY, "c", advisory.id)))
+    return text, inline(buttons)
+
+
+def to_csv(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet programs read Indonesian names right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    # A cell starting with = + - @ would run as a formula in a spreadsheet: neutralise it.
+    writer.writerows(
+        [f"'{cell}" if cell[:1] in ("=", "+", "-", "@") else cell for cell in row] for row in rows
+    )
+    return buffer.getvalue().encode("utf-8-sig")

@@ -21,6 +21,7 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardMarkup,
+    InputFile,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
@@ -77,10 +78,19 @@ class _Edit:
 
 
 @dataclass(slots=True)
+class _Document:
+    chat_id: int
+    filename: str
+    content: bytes
+    caption: str
+
+
+@dataclass(slots=True)
 class Outbox:
     """What a handler wants sent; flushed after commit."""
 
     sends: list[_Send] = field(default_factory=list)
+    documents: list[_Document] = field(default_factory=list)
     edits: list[_Edit] = field(default_factory=list)
     answer_text: str | None = None
     answer_alert: bool = False
@@ -90,6 +100,7 @@ class Outbox:
 
     def clear(self) -> None:
         self.sends.clear()
+        self.documents.clear()
         self.edits.clear()
         self.command_updates.clear()
         self.answer_text, self.answer_alert = None, False
@@ -142,6 +153,10 @@ class Request:
             )
         )
         self.out.wake_delivery = True
+
+    def reply_document(self, filename: str, content: bytes, caption: str) -> None:
+        """A file for the sender (exports); sent protected: it holds personal data."""
+        self.out.documents.append(_Document(self.user.id, filename, content, caption))
 
     def answer(self, text: str | None = None, *, alert: bool = False) -> None:
         self.out.answer_text, self.out.answer_alert = text, alert
@@ -282,6 +297,19 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
             log.warning("chat %s unreachable: %s", send.chat_id, exc.message)
         except TelegramError:
             log.exception("send to chat %s failed", send.chat_id)
+    for document in out.documents:
+        try:
+            if limiter is not None:
+                await limiter.acquire_interactive(document.chat_id)
+            await bot.send_document(
+                document.chat_id,
+                InputFile(document.content, filename=document.filename),
+                caption=document.caption,
+                parse_mode=ParseMode.HTML,
+                protect_content=True,
+            )
+        except TelegramError:
+            log.exception("document to chat %s failed", document.chat_id)
     for chat_id, member in out.command_updates.items():
         await set_chat_commands(context, chat_id, member)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 
 from sqlalchemy import select
 
@@ -103,9 +105,25 @@ async def test_advisory_reaches_exactly_its_audience_and_is_acknowledged(
         assert acked == [mall_ji.id]
 
     # Status, then cancel with confirmation: every recipient gets a notice on their copy.
+    # The worker records results in batches, a moment after the messages arrive.
+    await _until(lambda: _unfinished(sessionmaker), want=False)
     await say(ani, "/advisories", "Peringatan terbaru")
     status = await tap(ani, f"#{advisory_id}", "Penerima: 3")
     assert "Dikonfirmasi: 1" in status.text
+    assert "Jawa Timur: 3/3 terkirim, 1 dikonfirmasi" in status.text
+    ani.mark()
+    await ani.press("⬇️ CSV penerima", message=status)
+    export = await ani.wait_for(lambda m: m.kind == "document")
+    assert export.protect_content
+    rows = list(
+        csv.reader(io.StringIO(emulator.file_content(export.media["file_id"]).decode("utf-8-sig")))
+    )
+    assert rows[0][:5] == ["member", "name", "organisation", "provinces", "status"]
+    assert [(r[0], r[4], bool(r[6])) for r in rows[1:]] == [
+        (str(mall_ji.id), "sent", True),
+        (str(mall_ji_en.id), "sent", False),
+        (str(both.id), "sent", False),
+    ]
     await tap(ani, "❌ Batalkan peringatan ini", "Ketuk sekali lagi")
     await tap(ani, "❌ Batalkan peringatan ini", "dibatalkan")
     for user_id in (101, 102, 103):
@@ -191,3 +209,11 @@ async def _until(probe, *, want: bool, within: float = 10.0) -> None:
     while bool(await probe()) != want:
         assert loop.time() < deadline, f"condition not {want} within {within}s"
         await asyncio.sleep(0.05)
+
+
+async def _unfinished(sessionmaker) -> int:
+    async with sessionmaker() as session:
+        rows = await session.scalars(
+            select(Delivery.id).where(Delivery.status.in_(["queued", "sending"]))
+        )
+        return len(rows.all())

@@ -871,6 +871,10 @@ class BotApiEmulator:
             raise _bad(not_found)
         return stored
 
+    def file_content(self, file_id: str) -> bytes:
+        """The bytes of a file the bot uploaded (tests read exports with this)."""
+        return self._files[file_id][1]
+
     def _new_file(self, value: Any, kind: str) -> JSON:
         """Register an uploaded file (or accept a file_id/URL string) → file metadata."""
         if isinstance(value, UploadedFile):

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -626,7 +626,7 @@ async def status(session: AsyncSession, *, coordinator: Member, advisory_id: int
             ).where(Delivery.advisory_id == advisory.id, Delivery.kind == "advisory")
         )
     ).all()
-    provinces = await _member_provinces(session, [r.member_id for r in rows])
+    provinces = await recipient_provinces(session, advisory, [r.member_id for r in rows])
     counts: Counter[str] = Counter()
     by_province: dict[str, Counter[str]] = {}
     for row in rows:
@@ -646,16 +646,30 @@ async def status(session: AsyncSession, *, coordinator: Member, advisory_id: int
     )
 
 
-async def _member_provinces(session: AsyncSession, member_ids: list[int]) -> dict[int, str]:
-    """Each recipient's first active site's province (for the per-province breakdown)."""
+async def recipient_provinces(
+    session: AsyncSession, advisory: Advisory, member_ids: Sequence[int]
+) -> dict[int, str]:
+    """Each recipient's province for breakdowns: that of a site the advisory was addressed
+    to (a member may have sites in several provinces), else their first active site's."""
     if not member_ids:
         return {}
-    result = await session.execute(
-        select(Site.member_id, func.min(Site.province))
-        .where(Site.member_id.in_(member_ids), Site.active.is_(True))
-        .group_by(Site.member_id)
-    )
-    return dict(result.all())
+    sites = (
+        await session.scalars(
+            select(Site)
+            .where(Site.member_id.in_(member_ids), Site.active.is_(True))
+            .order_by(Site.id)
+        )
+    ).all()
+    found: dict[int, str] = {}
+    for site in sites:
+        matches = (not advisory.audience_sectors or site.sector in advisory.audience_sectors) and (
+            not advisory.audience_provinces or site.province in advisory.audience_provinces
+        )
+        if matches and site.member_id not in found:
+            found[site.member_id] = site.province
+    for site in sites:
+        found.setdefault(site.member_id, site.province)
+    return found
 
 
 async def recent(session: AsyncSession, *, coordinator: Member, limit: int = 10) -> list[Advisory]:
@@ -687,3 +701,44 @@ async def active_for(session: AsyncSession, *, member: Member, limit: int = 10) 
         .limit(limit)
     )
     return list(result)
+
+
+EXPORT_COLUMNS = (
+    "member",
+    "name",
+    "organisation",
+    "provinces",
+    "status",
+    "sent_at",
+    "acknowledged_at",
+    "error",
+)
+
+
+async def export_rows(
+    session: AsyncSession, *, coordinator: Member, advisory_id: int
+) -> list[tuple[str, ...]]:
+    """Per recipient: delivery and acknowledgement, for the CSV export (same checks as status)."""
+    await status(session, coordinator=coordinator, advisory_id=advisory_id)
+    result = await session.execute(
+        select(Delivery, Member)
+        .join(Member, Member.id == Delivery.member_id)
+        .where(Delivery.advisory_id == advisory_id, Delivery.kind == "advisory")
+        .options(selectinload(Member.sites))
+        .order_by(Member.id)
+    )
+    rows = []
+    for delivery, member in result.all():
+        rows.append(
+            (
+                str(member.id),
+                member.full_name or "",
+                member.organisation or "",
+                " ".join(sorted({s.province for s in member.active_sites})),  # all of them
+                delivery.status,
+                delivery.sent_at.isoformat() if delivery.sent_at else "",
+                delivery.acknowledged_at.isoformat() if delivery.acknowledged_at else "",
+                delivery.error or "",
+            )
+        )
+    return rows

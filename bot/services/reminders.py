@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member, Site
+from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member
 from bot.i18n import Safe, Translator
-from bot.services.advisories import ack_markup, reviewers_for
+from bot.services.advisories import ack_markup, recipient_provinces, reviewers_for
 from bot.services.advisory_text import PROTECTED_TLP
 
 ESCALATION_NAMES_MAX = 60  # names listed in one escalation message; the rest are counted
@@ -106,16 +106,7 @@ async def _queue_reminders(session, advisory, pending, now, translator: Translat
 
 async def _queue_escalation(session, advisory, pending, now, translator: Translator) -> int:
     """The coordinators get who has not acknowledged, per province."""
-    member_ids = [member.id for _, member in pending]
-    provinces = dict(
-        (
-            await session.execute(
-                select(Site.member_id, Site.province)
-                .where(Site.member_id.in_(member_ids), Site.active.is_(True))
-                .order_by(Site.id)
-            )
-        ).all()[::-1]  # reversed so the first site wins in dict()
-    )
+    provinces = await recipient_provinces(session, advisory, [m.id for _, m in pending])
     by_province: dict[str, list[Member]] = defaultdict(list)
     for _, member in pending:
         by_province[provinces.get(member.id, "-")].append(member)

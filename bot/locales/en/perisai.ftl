@@ -379,3 +379,5 @@ adv-escalation =
     }
 adv-escalation-province = <b>{ $province }</b> ({ $count }):
 adv-escalation-person = • #{ $number } { $name } — { $organisation }
+btn-export = ⬇️ CSV of recipients
+adv-export-caption = Advisory #{ $number }: delivery and acknowledgement of { $count } recipients. Personal data: keep it within the programme.

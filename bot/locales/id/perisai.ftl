@@ -372,3 +372,5 @@ adv-escalation =
     }
 adv-escalation-province = <b>{ $province }</b> ({ $count }):
 adv-escalation-person = • #{ $number } { $name } — { $organisation }
+btn-export = ⬇️ CSV penerima
+adv-export-caption = Peringatan #{ $number }: pengiriman dan konfirmasi { $count } penerima. Data pribadi: simpan hanya di dalam program.
