@@ -370,6 +370,17 @@ async def advisory_action(req: Request) -> None:
             req.t("adv-export-caption", number=str(advisory_id), count=len(rows)),
         )
         return
+    if action == "u":
+        prompt = await advisories.begin_update(
+            req.session,
+            author=req.member,
+            advisory_id=advisory_id,
+            known_sectors=req.runtime.rules.sectors,
+        )
+        req.answer()
+        req.reply(req.t("adv-update-intro", number=str(advisory_id)))
+        show(req, prompt)
+        return
     if action == "c":
         req.answer()
         req.reply(
@@ -421,6 +432,8 @@ def _status_view(
         provinces=provinces or "-",
     )
     buttons = [(req.t("btn-export"), cd.build(cd.ADVISORY, "e", advisory.id))]
+    if advisory.status == "released":
+        buttons.append((req.t("btn-update-advisory"), cd.build(cd.ADVISORY, "u", advisory.id)))
     if advisory.status in ("released", "submitted"):
         buttons.append((req.t("btn-cancel-advisory"), cd.build(cd.ADVISORY, "c", advisory.id)))
     return text, inline(buttons)

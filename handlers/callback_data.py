@@ -20,7 +20,7 @@ LANGUAGE = "lg1"  # lg1:<id|en>
 COMPOSE = "av1"  # av1:<step>:<value>
 REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
 ACKNOWLEDGE = ACK_PREFIX  # ak1:<advisory id>; written into queued deliveries by the service
-ADVISORY = "ax1"  # ax1:<s|c|y|e>:<advisory id>  status, cancel?, cancel confirmed, export
+ADVISORY = "ax1"  # ax1:<s|c|y|e|u>:<advisory id>  status, cancel?, cancel confirmed, export, update
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
@@ -30,7 +30,7 @@ _SHAPES = {
     COMPOSE: re.compile(r"^av1:([a-z]{1,12}):([A-Za-z0-9_]{1,20})$"),
     REVIEW: re.compile(r"^ar1:([ar]):(\d{1,12})$"),
     ACKNOWLEDGE: re.compile(r"^ak1:(\d{1,12})$"),
-    ADVISORY: re.compile(r"^ax1:([scye]):(\d{1,12})$"),
+    ADVISORY: re.compile(r"^ax1:([scyeu]):(\d{1,12})$"),
 }
 
 

@@ -124,13 +124,55 @@ async def test_advisory_reaches_exactly_its_audience_and_is_acknowledged(
         (str(mall_ji_en.id), "sent", False),
         (str(both.id), "sent", False),
     ]
+    # An update: a new version, approved like the first, as a reply to each copy.
+    await tap(ani, "✏️ Perbarui (versi baru)", "Judul")
+    await tap(ani, "Tetap, judul yang sama", "Isi peringatan")
+    await say(ani, "Ancaman sudah dikonfirmasi di dua mal.", "Tingkat bahaya?")
+    await tap(ani, "Ekstrem", "Urgensi?")
+    await tap(ani, "Segera", "Kepastian?")
+    await tap(ani, "Teramati", "Tindakan yang disarankan")
+    await tap(ani, "Tetap, tindakan yang sama", "Berlaku berapa lama?")
+    await tap(ani, "24 jam", "wajib mengonfirmasi?")
+    await tap(ani, "Ya, wajib konfirmasi", "Jumlah penerima saat ini: 3")
+    draft = next(m for m in reversed(ani.messages) if "TLP:AMBER" in m.text)
+    assert "versi 2" in draft.text and "dua mal" in draft.text
+    await tap(ani, "📤 Ajukan untuk persetujuan", "diajukan")
+    card = await bima.wait_for(
+        lambda m: (
+            "menunggu persetujuan Anda" in m.text
+            and m.button_texts()
+            and m.message_id > card.message_id
+        )
+    )
+    await bima.press("✅ Setujui", message=card)
+    second = {}
+    for user_id in (101, 102, 103):
+        second[user_id] = await users[user_id].wait_for(
+            lambda m: (
+                "dua mal" in m.text or "two malls" in m.text or "dikonfirmasi di dua" in m.text
+            )
+        )
+        assert second[user_id].reply_to_message_id == got[user_id].message_id
+    assert "versi 2" in second[101].text and "Ekstrem" in second[101].text
+    assert "TLP:AMBER" in second[101].text and second[101].protect_content
+    for outsider in outsiders:
+        assert users[outsider.telegram_user_id].messages == []
+
+    await _until(lambda: _unfinished(sessionmaker), want=False)
+    await say(ani, "/advisories", "Peringatan terbaru")
+    latest = (await _advisory(sessionmaker)).id
+    status = await tap(ani, f"#{latest}", "Penerima: 3")
     await tap(ani, "❌ Batalkan peringatan ini", "Ketuk sekali lagi")
     await tap(ani, "❌ Batalkan peringatan ini", "dibatalkan")
+    got = second  # the notice answers each person's newest copy
     for user_id in (101, 102, 103):
         notice = await users[user_id].wait_for(
             lambda m: "DIBATALKAN" in m.text or "CANCELLED" in m.text
         )
         assert notice.reply_to_message_id == got[user_id].message_id
+    async with sessionmaker() as session:
+        states = (await session.scalars(select(Advisory.status))).all()
+        assert states == ["cancelled", "cancelled"]  # every version is retracted, and kept
     late = await users[102].press("✅ Acknowledge", message=got[102])
     assert "cancelled" in (await late.wait())["text"]
 

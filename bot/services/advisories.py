@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, selectinload
 
 from bot.db.models import (
     Advisory,
@@ -125,12 +125,24 @@ def _options(step: str, data: dict[str, Any], known_sectors: Sequence[str], memb
             and data.get("urgency") == "Immediate"
         )
         return ["submit", "emergency", "cancel"] if emergency else ["submit", "cancel"]
-    return list(CHOICES.get(step, ()))
+    options = list(CHOICES.get(step, ()))
+    if data.get("supersedes") and step in ("title", "body", "actions"):
+        options.append("keep")  # an update changes what it needs to, nothing more
+    return options
+
+
+# An update keeps its handling label, audience and mode: it goes to those who got the first.
+INHERITED_BY_UPDATES = {"tlp", "sectors", "provinces", "members", "mode"}
 
 
 def _next(step: str, data: dict[str, Any]) -> str:
     index = STEPS.index(step) + 1
     following = STEPS[index]
+    if data.get("supersedes"):
+        while following in INHERITED_BY_UPDATES:
+            index += 1
+            following = STEPS[index]
+        return following
     if data.get("tlp") == "RED" and following in MULTI:
         return "members"  # RED goes to named people only
     if data.get("tlp") != "RED" and following == "members":
@@ -146,6 +158,48 @@ async def begin(
     data: dict[str, Any] = {"sectors": [], "provinces": []}
     await flows.start(session, author.telegram_user_id, flow=FLOW_ADVISORY, step="title", data=data)
     return ComposePrompt("title", data, [])
+
+
+async def latest_version(session: AsyncSession, root_id: int) -> Advisory | None:
+    return await session.scalar(
+        select(Advisory)
+        .where(Advisory.root_id == root_id, Advisory.status != AdvisoryStatus.DRAFT)
+        .order_by(Advisory.version.desc())
+        .limit(1)
+    )
+
+
+async def begin_update(
+    session: AsyncSession, *, author: Member, advisory_id: int, known_sectors: Sequence[str]
+) -> ComposePrompt:
+    """A new version of a released advisory, prefilled; approved like the first."""
+    _check_coordinator(author)
+    assert author.telegram_user_id is not None
+    advisory = await session.get(Advisory, advisory_id)
+    if advisory is None or advisory.status != AdvisoryStatus.RELEASED:
+        raise ServiceError("error-advisory-not-updatable")
+    latest = await latest_version(session, advisory.root_id or advisory.id)
+    if latest is None or latest.id != advisory.id:
+        raise ServiceError("error-advisory-not-latest")
+    if advisory.author_id != author.id and not _covers_audience(author, advisory):
+        raise NotAllowed("error-advisory-scope")
+    tlp_code = next(code for code, label in TLP_CODES.items() if label == advisory.tlp)
+    data: dict[str, Any] = {
+        "supersedes": advisory.id,
+        "title": advisory.title,
+        "body": advisory.body,
+        "actions": advisory.actions,
+        "severity": advisory.severity,
+        "urgency": advisory.urgency,
+        "certainty": advisory.certainty,
+        "tlp": tlp_code,
+        "sectors": advisory.audience_sectors,
+        "provinces": advisory.audience_provinces,
+        "members": advisory.audience_member_ids,
+        "mode": "exercise" if advisory.exercise else "actual",
+    }
+    await flows.start(session, author.telegram_user_id, flow=FLOW_ADVISORY, step="title", data=data)
+    return ComposePrompt("title", data, _options("title", data, known_sectors, author))
 
 
 async def answer(
@@ -186,7 +240,9 @@ async def answer(
     except ServiceError as exc:
         return again(exc.key, **exc.args_for_message)
 
-    if step in MULTI:
+    if value == "keep":
+        pass
+    elif step in MULTI:
         chosen = list(data.get(step, []))
         if value == "_all":
             data[step] = []
@@ -274,7 +330,13 @@ async def _draft(session: AsyncSession, author: Member, data: dict[str, Any]) ->
     if data.get("advisory_id"):
         advisory = await session.get(Advisory, data["advisory_id"])
     if advisory is None or advisory.status != AdvisoryStatus.DRAFT:
-        advisory = Advisory(author_id=author.id, status=AdvisoryStatus.DRAFT)
+        advisory = Advisory(author_id=author.id, status=AdvisoryStatus.DRAFT, version=1)
+        if data.get("supersedes"):
+            previous = await session.get(Advisory, data["supersedes"])
+            if previous is None:
+                raise NotFound("error-advisory-gone")
+            advisory.root_id = previous.root_id or previous.id
+            advisory.version = previous.version + 1
         session.add(advisory)
     advisory.title = data["title"]
     advisory.body = data["body"]
@@ -462,6 +524,23 @@ async def _release(
     advisory.status = AdvisoryStatus.RELEASED
     advisory.decided_by_id, advisory.decided_at, advisory.released_at = approver.id, now, now
     recipients = await audience(session, advisory)
+    earlier: dict[int, int | None] = {}
+    if advisory.version > 1:
+        earlier = await _earlier_copies(session, advisory)
+        # Everyone who got an earlier version gets this one, even if they left the audience
+        # since (their copy would otherwise stay uncorrected), unless no longer active.
+        known = {m.id for m in recipients}
+        missing = [i for i in earlier if i not in known]
+        if missing:
+            recipients += list(
+                await session.scalars(
+                    select(Member).where(
+                        Member.id.in_(missing),
+                        Member.status == MemberStatus.ACTIVE,
+                        Member.telegram_user_id.is_not(None),
+                    )
+                )
+            )
     rendered = {lang: render(translator, lang, advisory) for lang in ("id", "en")}
     paid = allow_paid_broadcast and advisory.severity == "Extreme"
     rows = [
@@ -475,6 +554,7 @@ async def _release(
             "text": rendered[translator.language(m.language)],
             "reply_markup": ack_markup(translator, m.language, advisory),
             "protect_content": advisory.tlp in PROTECTED_TLP,
+            "reply_to_message_id": earlier.get(m.id),
             "not_before": now,
             "created_at": now,
             "attempts": 0,
@@ -491,6 +571,22 @@ async def _release(
         details={"advisory_id": advisory.id, "recipients": len(rows)},
     )
     return Release(advisory, len(rows))
+
+
+async def _earlier_copies(session: AsyncSession, advisory: Advisory) -> dict[int, int | None]:
+    """member id -> Telegram message id of their newest copy of an earlier version."""
+    result = await session.execute(
+        select(Delivery.member_id, Delivery.message_id)
+        .join(Advisory, Advisory.id == Delivery.advisory_id)
+        .where(
+            Advisory.root_id == advisory.root_id,
+            Advisory.version < advisory.version,
+            Delivery.kind == "advisory",
+            Delivery.status == DeliveryStatus.SENT,
+        )
+        .order_by(Advisory.version)
+    )
+    return {member_id: message_id for member_id, message_id in result.all() if member_id}
 
 
 def ack_markup(translator: Translator, lang: str, advisory: Advisory) -> dict[str, Any] | None:
@@ -545,24 +641,40 @@ async def cancel(
     if advisory.author_id != coordinator.id and not _covers_audience(coordinator, advisory):
         raise NotAllowed("error-advisory-scope")
     now = utcnow()
-    advisory.status = AdvisoryStatus.CANCELLED
-    advisory.cancelled_at, advisory.cancelled_by_id = now, coordinator.id
+    # Cancelling retracts the advisory: every live version of it, not just this one.
+    versions = list(
+        await session.scalars(
+            select(Advisory)
+            .where(
+                Advisory.root_id == (advisory.root_id or advisory.id),
+                Advisory.status.in_([AdvisoryStatus.RELEASED, AdvisoryStatus.SUBMITTED]),
+            )
+            .with_for_update()
+        )
+    )
+    for version in versions:
+        version.status = AdvisoryStatus.CANCELLED
+        version.cancelled_at, version.cancelled_by_id = now, coordinator.id
+    version_ids = [v.id for v in versions]
     await session.execute(
         update(Delivery)
-        .where(Delivery.advisory_id == advisory.id, Delivery.status == DeliveryStatus.QUEUED)
+        .where(Delivery.advisory_id.in_(version_ids), Delivery.status == DeliveryStatus.QUEUED)
         .values(status=DeliveryStatus.FAILED, error="advisory cancelled before sending")
     )
-    received = (
+    copies = (
         await session.execute(
             select(Delivery.member_id, Delivery.chat_id, Delivery.message_id, Member.language)
             .join(Member, Member.id == Delivery.member_id)
             .where(
-                Delivery.advisory_id == advisory.id,
+                Delivery.advisory_id.in_(version_ids),
                 Delivery.kind == "advisory",
                 Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING]),
             )
+            .order_by(Delivery.advisory_id)
         )
     ).all()
+    # One notice per person, as a reply to their newest copy.
+    received = list({row[0]: row for row in copies}.values())
     rows = [
         {
             "kind": "cancel",
@@ -696,11 +808,27 @@ async def active_for(session: AsyncSession, *, member: Member, limit: int = 10) 
             Delivery.kind == "advisory",
             Advisory.status == AdvisoryStatus.RELEASED,
             Advisory.expires_at > utcnow(),
+            ~superseded(),
         )
         .order_by(Advisory.id.desc())
         .limit(limit)
     )
     return list(result)
+
+
+def superseded():
+    """SQL: a later version of the same advisory was released (or cancelled): this one is
+    no longer current. Derived, so there is no second status to keep in step."""
+    later = aliased(Advisory)
+    return (
+        select(later.id)
+        .where(
+            later.root_id == Advisory.root_id,
+            later.version > Advisory.version,
+            later.status.in_([AdvisoryStatus.RELEASED, AdvisoryStatus.CANCELLED]),
+        )
+        .exists()
+    )
 
 
 EXPORT_COLUMNS = (

@@ -15,7 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member
 from bot.i18n import Safe, Translator
-from bot.services.advisories import ack_markup, recipient_provinces, reviewers_for
+from bot.services.advisories import (
+    ack_markup,
+    recipient_provinces,
+    reviewers_for,
+    superseded,
+)
 from bot.services.advisory_text import PROTECTED_TLP
 
 ESCALATION_NAMES_MAX = 60  # names listed in one escalation message; the rest are counted
@@ -38,6 +43,7 @@ async def run_due(
             Advisory.ack_required.is_(True),
             Advisory.expires_at > now,  # expiry ends reminders
             Advisory.reminders_sent < len(intervals_min),
+            ~superseded(),  # a newer version carries its own reminders
         )
     )
     for advisory in list(candidates):
