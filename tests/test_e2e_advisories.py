@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Advisory, AuditEntry, Delivery, Member, MemberStatus, Role
+from bot.db.models import Advisory, AuditEntry, Delivery, Member, MemberStatus, Role, utcnow
+from bot.db.session import transaction
 from bot.emulator import BotApiEmulator
 from tests.conftest import grant, make_member, say, tap
 
@@ -259,3 +261,55 @@ async def _unfinished(sessionmaker) -> int:
             select(Delivery.id).where(Delivery.status.in_(["queued", "sending"]))
         )
         return len(rows.all())
+
+
+async def test_reminder_then_escalation_reach_people_through_the_bot(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    """Time is moved by moving the release back: no waiting on the clock."""
+    from bot.app import run_reminders_once
+    from bot.runtime import Runtime
+
+    await grant(sessionmaker, 9001, Role.COORDINATOR, name="Ani")
+    await grant(sessionmaker, 9002, Role.COORDINATOR, name="Bima")
+    ani, bima = emulator.user(9001), emulator.user(9002)
+    quiet = await make_member(sessionmaker, 501, sites=[("stadium", "JB")])
+    users = {501: emulator.user(501)}
+    await say(ani, "/advisory", "Judul")
+    await say(ani, "Pertandingan besar Sabtu", "Isi peringatan")
+    await say(ani, "Perketat pemeriksaan penonton.", "Tingkat bahaya?")
+    await tap(ani, "Sedang", "Urgensi?")
+    await tap(ani, "Mendatang", "Kepastian?")
+    await tap(ani, "Mungkin", "Tindakan yang disarankan")
+    await tap(ani, "Lewati", "Label penanganan")
+    await tap(ani, "🟢 TLP:GREEN", "Sektor mana?")
+    await tap(ani, "Selesai ▶️", "Provinsi mana?")
+    await tap(ani, "Selesai ▶️", "Berlaku berapa lama?")
+    await tap(ani, "7 hari", "wajib mengonfirmasi?")
+    await tap(ani, "Ya, wajib konfirmasi", "nyata atau latihan?")
+    await tap(ani, "Nyata", "Jumlah penerima saat ini: 1")
+    await tap(ani, "📤 Ajukan untuk persetujuan", "diajukan")
+    card = await bima.wait_for(lambda m: "menunggu persetujuan Anda" in m.text and m.button_texts())
+    await bima.press("✅ Setujui", message=card)
+    copy = await users[501].wait_for(lambda m: "TLP:GREEN" in m.text)
+    assert not copy.protect_content  # GREEN may be forwarded
+    await _until(lambda: _unfinished(sessionmaker), want=False)
+
+    runtime = Runtime.from_settings(running_bot.settings)
+    try:
+        for minutes, expect in ((16, "Pengingat"), (61, "Pengingat")):
+            async with transaction(sessionmaker) as session:
+                advisory = await session.scalar(select(Advisory))
+                advisory.released_at = utcnow() - timedelta(minutes=minutes)
+            users[501].mark()
+            assert await run_reminders_once(runtime) >= 1
+            reminder = await users[501].wait_for(lambda m, e=expect: e in m.text)
+            assert reminder.reply_to_message_id == copy.message_id
+            assert reminder.button_texts() == ["✅ Konfirmasi diterima"]
+        # After the last reminder, the coordinators get who has not acknowledged, per province.
+        for coordinator in (ani, bima):
+            escalation = await coordinator.wait_for(lambda m: "belum mengonfirmasi" in m.text)
+            assert "Jawa Barat" in escalation.text and f"#{quiet.id}" in escalation.text
+        assert await run_reminders_once(runtime) == 0  # nothing is sent twice
+    finally:
+        await runtime.engine.dispose()
