@@ -8,6 +8,7 @@ import logging
 import signal
 
 from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.config import Settings
@@ -55,13 +56,13 @@ async def _on_error(update: object, context: PerisaiContext) -> None:
         if update.effective_chat.type != "private":
             return
         runtime = context.runtime
-        with contextlib.suppress(Exception):
+        language = (update.effective_user.language_code or "")[:2] or None
+        try:
             await context.bot.send_message(
-                update.effective_user.id,
-                runtime.translator.t(
-                    (update.effective_user.language_code or "")[:2] or None, "error-internal"
-                ),
+                update.effective_user.id, runtime.translator.t(language, "error-internal")
             )
+        except TelegramError as exc:
+            log.warning("could not tell user %s about the error: %s", update.effective_user.id, exc)
 
 
 async def prepare(runtime: Runtime) -> None:

@@ -12,7 +12,7 @@ from bot.services import advisories, flows
 from bot.services.advisories import ComposePrompt, Submitted
 from bot.services.advisory_text import TLP_CODES, TLP_ICONS, render
 from handlers import callback_data as cd
-from handlers.base import Access, Request, handles
+from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import local_time
 
@@ -149,11 +149,10 @@ async def take_text(req: Request, text: str) -> bool:
 
 @handles(Access.COORDINATOR)
 async def compose_choice(req: Request) -> None:
-    data = cd.parse(req.query.data if req.query else None)
-    if data is None or data.prefix != cd.COMPOSE:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.COMPOSE)
+    if fields is None:
         return
-    step, value = data.fields
+    step, value = fields
     if not await _take(req, choice=(step, value)):
         req.answer(req.t("button-stale"))
         req.drop_keyboard()
@@ -207,11 +206,10 @@ def _after_submit(req: Request, result: Submitted) -> None:
 async def review(req: Request) -> None:
     """Approve / Reject by a second coordinator."""
     assert req.member is not None and req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.REVIEW:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.REVIEW)
+    if fields is None:
         return
-    action, advisory_id = data.fields[0], int(data.fields[1])
+    action, advisory_id = fields[0], int(fields[1])
     if action == "r":
         advisory = await req.session.get(Advisory, advisory_id)
         if advisory is None:
@@ -286,17 +284,16 @@ async def take_reject_reason(req: Request, state: FlowState) -> None:
 async def acknowledge(req: Request) -> None:
     """The Acknowledge button: recorded for the presser's own copy only."""
     assert req.member is not None and req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.ACKNOWLEDGE:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.ACKNOWLEDGE)
+    if fields is None:
         return
     delivery = await advisories.acknowledge(
-        req.session, member=req.member, advisory_id=int(data.fields[0])
+        req.session, member=req.member, advisory_id=int(fields[0])
     )
     stamp = local_time(delivery.acknowledged_at, _province(req.member))
     req.edit(
         markup=inline(
-            [(req.t("btn-acknowledged", time=stamp), cd.build(cd.ACKNOWLEDGE, data.fields[0]))]
+            [(req.t("btn-acknowledged", time=stamp), cd.build(cd.ACKNOWLEDGE, fields[0]))]
         )
     )
     req.answer(req.t("adv-acknowledged"))
@@ -347,11 +344,10 @@ async def list_advisories(req: Request) -> None:
 async def advisory_action(req: Request) -> None:
     """Status of one advisory; cancel (asks to confirm first)."""
     assert req.member is not None and req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.ADVISORY:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.ADVISORY)
+    if fields is None:
         return
-    action, advisory_id = data.fields[0], int(data.fields[1])
+    action, advisory_id = fields[0], int(fields[1])
     if action == "s":
         figures = await advisories.status(
             req.session, coordinator=req.member, advisory_id=advisory_id

@@ -35,6 +35,7 @@ from bot.db.models import Delivery, Member, MemberStatus
 from bot.runtime import Runtime
 from bot.services import members
 from bot.services.errors import ServiceError
+from handlers import callback_data
 from handlers.commands import commands_for
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,16 @@ class Request:
 
 
 Handler = Callable[[Request], Awaitable[None]]
+
+
+def button_fields(req: Request, prefix: str) -> tuple[str, ...] | None:
+    """The checked fields of the pressed button's data; None (the presser is told the button
+    is out of date) for anything malformed, forged or of another kind."""
+    data = callback_data.parse(req.query.data if req.query else None)
+    if data is None or data.prefix != prefix:
+        req.answer(req.t("button-stale"), alert=True)
+        return None
+    return data.fields
 
 
 def language_of(runtime: Runtime, user: User, member: Member | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.db.models import MemberStatus
 from bot.services import members, registration
 from handlers import callback_data as cd
-from handlers.base import Access, Request, handles
+from handlers.base import Access, Request, button_fields, handles
 from handlers.commands import commands_for
 from handlers.keyboards import inline
 from handlers.registration import show_prompt
@@ -45,11 +45,10 @@ async def profile_action(req: Request) -> None:
     """Buttons under /profile and /leave; the site id is checked against the presser's own."""
     member = req.member
     assert member is not None and req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.PROFILE:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.PROFILE)
+    if fields is None:
         return
-    action = data.fields[0]
+    action = fields[0]
     if action == "leave":
         await members.leave(req.session, member=member)
         req.drop_keyboard()
@@ -66,7 +65,7 @@ async def profile_action(req: Request) -> None:
         req.answer()
         show_prompt(req, prompt)
         return
-    site = await registration.remove_site(req.session, member=member, site_id=int(data.fields[1]))
+    site = await registration.remove_site(req.session, member=member, site_id=int(fields[1]))
     req.drop_keyboard()
     req.answer(req.t("site-removed", name=site.name))
     _profile(req)
@@ -97,11 +96,10 @@ async def language(req: Request) -> None:
 async def language_chosen(req: Request) -> None:
     member = req.member
     assert member is not None and req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.LANGUAGE:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.LANGUAGE)
+    if fields is None:
         return
-    await members.set_language(req.session, member=member, language=data.fields[0])
+    await members.set_language(req.session, member=member, language=fields[0])
     req.lang = member.language
     req.drop_keyboard()
     req.reply(req.t("language-set"))

@@ -16,7 +16,7 @@ from bot.services.registration import (
     TextAnswer,
 )
 from handlers import callback_data as cd
-from handlers.base import Access, Request, handles
+from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import member_card, status_text
 
@@ -168,11 +168,10 @@ async def start(req: Request) -> None:
 async def choice(req: Request) -> None:
     """A button of the registration or add-site flow."""
     assert req.query is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.REGISTRATION:
-        req.answer(req.t("button-stale"))
+    fields = button_fields(req, cd.REGISTRATION)
+    if fields is None:
         return
-    step, value = data.fields
+    step, value = fields
     if await _take(req, ChoiceAnswer(step, value)):
         req.drop_keyboard()
     else:

@@ -9,7 +9,7 @@ from telegram import InlineKeyboardMarkup
 from bot.db.models import FlowState, Member
 from bot.services import flows, vetting
 from handlers import callback_data as cd
-from handlers.base import Access, Request, handles
+from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import member_card
 
@@ -70,11 +70,10 @@ async def pending(req: Request) -> None:
 async def decision(req: Request) -> None:
     """Approve / Reject on a card. The card's member id is re-checked like any input."""
     assert req.query is not None and req.member is not None
-    data = cd.parse(req.query.data)
-    if data is None or data.prefix != cd.VETTING:
-        req.answer(req.t("button-stale"), alert=True)
+    fields = button_fields(req, cd.VETTING)
+    if fields is None:
         return
-    action, member_id = data.fields[0], int(data.fields[1])
+    action, member_id = fields[0], int(fields[1])
     if action == "r":
         applicant = await vetting.ask_reject_reason(
             req.session, coordinator=req.member, member_id=member_id
