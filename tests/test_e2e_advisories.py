@@ -175,6 +175,16 @@ async def test_advisory_reaches_exactly_its_audience_and_is_acknowledged(
     async with sessionmaker() as session:
         states = (await session.scalars(select(Advisory.status))).all()
         assert states == ["cancelled", "cancelled"]  # every version is retracted, and kept
+        actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+        assert [a for a in actions if a.startswith("advisory_")] == [
+            "advisory_submit",
+            "advisory_approve",
+            "advisory_release",
+            "advisory_update",
+            "advisory_approve",
+            "advisory_release",
+            "advisory_cancel",
+        ]
     late = await users[102].press("✅ Acknowledge", message=got[102])
     assert "cancelled" in (await late.wait())["text"]
 

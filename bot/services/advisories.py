@@ -433,9 +433,13 @@ async def _submit(
     advisory.root_id = advisory.root_id or advisory.id
     await audit.record(
         session,
-        action="advisory_submit",
+        action="advisory_update" if advisory.version > 1 else "advisory_submit",
         actor=Actor(author.id),
-        details={"advisory_id": advisory.id},
+        details={
+            "advisory_id": advisory.id,
+            "root_id": advisory.root_id,
+            "version": advisory.version,
+        },
     )
     await flows.clear(session, author.telegram_user_id or 0)
     if emergency:
