@@ -2,6 +2,8 @@
 
     python -m bench.fanout [--recipients 3000] [--database-url URL]
 
+The emulator runs in a process of its own (bench/remote_emulator.py), as a server would.
+
 1. Capped fan-out: the emulator enforces 30 msg/s overall and 1/s per chat and answers every
    call after 150 ms; N rows to N distinct chats go through the real worker and the real PTB
    Bot. Reports the rate (and its ratio to the cap), 429s, lost and duplicated messages.
@@ -23,7 +25,6 @@ import json
 import logging
 import tempfile
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,11 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.constants import ParseMode
 
+from bench.remote_emulator import RemoteEmulator
 from bot.db.migrate import upgrade
 from bot.db.models import Delivery, DeliveryStatus
 from bot.db.session import create_engine, create_sessionmaker, transaction
 from bot.delivery import DeliveryWorker, SendLimiter
-from bot.emulator import BotApiEmulator
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
 CAP_PER_S = 30
@@ -91,7 +92,7 @@ async def _enqueue(sessionmaker: Sessionmaker, rows: Sequence[dict[str, Any]]) -
 
 async def _extreme_probe(
     sessionmaker: Sessionmaker,
-    emulator: BotApiEmulator,
+    emulator: RemoteEmulator,
     worker: DeliveryWorker,
     *,
     chat_id: int,
@@ -99,24 +100,23 @@ async def _extreme_probe(
     wake: bool,
 ) -> float:
     """Commit one Extreme row once ``after_sent`` messages are out; seconds to delivery."""
-    await emulator.wait_until(lambda: len(emulator.sent_messages) >= after_sent, 600)
+    await emulator.wait_sent(after_sent, 600)
     loop = asyncio.get_running_loop()
     await _enqueue(sessionmaker, [_row(chat_id, EXTREME)])
     committed = loop.time()
     if wake:
         worker.wake()
-    await emulator.wait_until(lambda: emulator.chat_messages(chat_id), 60)
+    await emulator.wait_chat(chat_id, 60)
     return loop.time() - committed
 
 
 async def capped_fan_out(
-    sessionmaker: Sessionmaker, emulator: BotApiEmulator, bot: Bot, n: int
+    sessionmaker: Sessionmaker, emulator: RemoteEmulator, bot: Bot, n: int
 ) -> FanOut:
-    emulator.latency = LATENCY_S
-    emulator.set_flood_limits(global_per_s=CAP_PER_S, per_chat_per_s=1)
-    emulator.stats.reset()
-    chats = [emulator.user(FIRST_CHAT + i).id for i in range(n)]
-    probes = [emulator.user(FIRST_CHAT - 1).id, emulator.user(FIRST_CHAT - 2).id]
+    await emulator.configure(latency=LATENCY_S, global_per_s=CAP_PER_S, per_chat_per_s=1)
+    chats = [FIRST_CHAT + i for i in range(n)]
+    probes = [FIRST_CHAT - 1, FIRST_CHAT - 2]
+    await emulator.add_users([*chats, *probes])
     worker = DeliveryWorker(sessionmaker, bot, SendLimiter(), max_in_flight=MAX_IN_FLIGHT)
     await worker.start()
     loop = asyncio.get_running_loop()
@@ -135,16 +135,16 @@ async def capped_fan_out(
         )
     )
     total = n + len(probes)
-    await emulator.wait_until(lambda: len(emulator.sent_messages) >= total, n / 10 + 60)
+    await emulator.wait_sent(total, n / 10 + 60)
     elapsed = loop.time() - started
     await worker.drain(60)
     await worker.stop()
 
-    received = Counter(m.chat_id for m in emulator.sent_messages)
+    received = await emulator.per_chat()
     targets = [*chats, *probes]
     return FanOut(
         msg_per_s=total / elapsed,
-        http_429=emulator.stats.http_429,
+        http_429=await emulator.http_429(),
         lost=sum(1 for c in targets if received[c] == 0),
         duplicated=sum(1 for c in targets if received[c] > 1),
         extreme_s=await extreme,
@@ -181,16 +181,16 @@ async def pipeline(sessionmaker: Sessionmaker, bot: Bot, chats: Sequence[int]) -
 
 
 async def uncapped(
-    sessionmaker: Sessionmaker, emulator: BotApiEmulator, bot: Bot, n: int
+    sessionmaker: Sessionmaker, emulator: RemoteEmulator, bot: Bot, n: int
 ) -> tuple[float, float]:
     """(bare messages/s, pipeline rows/s) with no limits and no latency.
 
     The bare loop runs before and after the pipeline and its mean is the baseline: the
     emulator slows down a little as it stores messages, which would otherwise favour
     whichever runs first."""
-    emulator.latency = 0.0
-    emulator.set_flood_limits()
-    chats = [emulator.user(FIRST_CHAT + i).id for i in range(n)]
+    await emulator.configure(latency=0.0, global_per_s=None, per_chat_per_s=None)
+    chats = [FIRST_CHAT + i for i in range(n)]
+    await emulator.add_users(chats)
     async with transaction(sessionmaker) as session:
         await session.execute(delete(Delivery))
     await bare_loop(bot, chats[:200], MAX_IN_FLIGHT)  # warm-up: connections, code paths
@@ -211,7 +211,7 @@ async def run(recipients: int, database_url: str | None) -> dict[str, Any]:
             await session.execute(delete(Delivery))
         try:
             async with (
-                BotApiEmulator(token=TOKEN) as emulator,
+                RemoteEmulator(TOKEN) as emulator,
                 Bot(TOKEN, base_url=emulator.api_url, base_file_url=emulator.file_url) as bot,
             ):
                 print(f"database: {engine.url.render_as_string(hide_password=True)}")

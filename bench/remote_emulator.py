@@ -1,0 +1,122 @@
+"""The Bot API emulator in its own process, for benchmarks.
+
+In the benchmark's own event loop the emulator would share stalls with the worker it
+measures: requests sent during a stall get timestamped together when the loop resumes, and
+its strict rolling flood window then counts a burst the worker never sent. In a process of
+its own it sees requests as a separate server would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing as mp
+from collections import Counter
+from typing import Any
+
+from bot.emulator import BotApiEmulator
+
+POLL_S = 0.02  # how often waiting benchmark code asks the emulator process
+
+
+def _serve(conn: Any, token: str) -> None:
+    """Child process: run the emulator; answer control calls arriving on ``conn``."""
+
+    async def main() -> None:
+        emulator = BotApiEmulator(token=token)
+        await emulator.start()
+        conn.send((emulator.api_url, emulator.file_url))
+        loop = asyncio.get_running_loop()
+        while True:
+            # The pipe is read in a thread so the emulator keeps serving meanwhile.
+            command, args = await loop.run_in_executor(None, conn.recv)
+            if command == "stop":
+                await emulator.stop()
+                conn.send(None)
+                return
+            conn.send(_control(emulator, command, args))
+
+    asyncio.run(main())
+
+
+def _control(emulator: BotApiEmulator, command: str, args: tuple[Any, ...]) -> Any:
+    if command == "configure":
+        latency, global_per_s, per_chat_per_s = args
+        emulator.latency = latency
+        emulator.set_flood_limits(global_per_s=global_per_s, per_chat_per_s=per_chat_per_s)
+        emulator.stats.reset()
+        return None
+    if command == "users":
+        for user_id in args[0]:
+            emulator.user(user_id)
+        return None
+    if command == "sent_count":
+        return len(emulator.sent_messages)
+    if command == "chat_count":
+        return len(emulator.chat_messages(args[0]))
+    if command == "per_chat":
+        return Counter(m.chat_id for m in emulator.sent_messages)
+    if command == "http_429":
+        return emulator.stats.http_429
+    raise ValueError(command)
+
+
+class RemoteEmulator:
+    """A BotApiEmulator in a child process, driven through a pipe."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+        self._lock = asyncio.Lock()
+
+    async def __aenter__(self) -> RemoteEmulator:
+        ctx = mp.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._process = ctx.Process(target=_serve, args=(child, self._token), daemon=True)
+        self._process.start()
+        self.api_url, self.file_url = await self._recv()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.call("stop")
+        self._process.join(10)
+
+    async def _recv(self) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(None, self._conn.recv)
+
+    async def call(self, command: str, *args: Any) -> Any:
+        async with self._lock:  # one request and its answer at a time on the pipe
+            self._conn.send((command, args))
+            return await self._recv()
+
+    async def configure(
+        self, *, latency: float, global_per_s: int | None, per_chat_per_s: int | None
+    ) -> None:
+        await self.call("configure", latency, global_per_s, per_chat_per_s)
+
+    async def add_users(self, user_ids: list[int]) -> None:
+        await self.call("users", user_ids)
+
+    async def sent_count(self) -> int:
+        return await self.call("sent_count")
+
+    async def per_chat(self) -> Counter[int]:
+        return await self.call("per_chat")
+
+    async def http_429(self) -> int:
+        return await self.call("http_429")
+
+    async def wait_sent(self, count: int, timeout: float) -> None:  # noqa: ASYNC109
+        """Until the emulator has received ``count`` messages in all (polled, with a deadline)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while await self.sent_count() < count:
+            if loop.time() > deadline:
+                raise TimeoutError(f"fewer than {count} messages within {timeout}s")
+            await asyncio.sleep(POLL_S)
+
+    async def wait_chat(self, chat_id: int, timeout: float) -> None:  # noqa: ASYNC109
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not await self.call("chat_count", chat_id):
+            if loop.time() > deadline:
+                raise TimeoutError(f"nothing for chat {chat_id} within {timeout}s")
+            await asyncio.sleep(POLL_S)
