@@ -18,6 +18,7 @@ from bot.delivery.limiter import SendLimiter
 from bot.delivery.worker import DeliveryWorker
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
+from bot.scheduling import CheckinScheduler
 from bot.services import members, reminders
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext
@@ -155,6 +156,10 @@ async def serve(
                 )
                 await worker.start()
                 runtime.wake_delivery = worker.wake
+            scheduler = None
+            if settings.checkins.run_scheduler:
+                scheduler = CheckinScheduler(runtime)
+                await scheduler.start()
             periodic = asyncio.create_task(
                 _every(settings.advisories.check_interval_s, stop, run_reminders_once, runtime)
             )
@@ -162,6 +167,8 @@ async def serve(
             await stop.wait()
             await application.updater.stop()
             await periodic
+            if scheduler is not None:
+                await scheduler.stop()
             if worker is not None:
                 await worker.stop()
             await application.stop()

@@ -134,6 +134,19 @@ class AdvisoriesConfig(_Section):
         return value
 
 
+class CheckinsConfig(_Section):
+    # Run the check-in scheduler in this instance. With several instances on PostgreSQL they
+    # elect one holder of an advisory lock; the others stand by and take over within
+    # leader_retry_s of its death.
+    run_scheduler: bool = True
+    tick_s: Annotated[float, Field(ge=1, le=3600)] = 30.0
+    leader_retry_s: Annotated[float, Field(ge=0.1, le=600)] = 5.0
+    leader_lock_id: int = 7_311_401  # PostgreSQL advisory-lock key; unique per bot on a server
+    default_deadline_hours: Annotated[int, Field(ge=1, le=168)] = 24
+    reminder_before_minutes: Annotated[int, Field(ge=1, le=10_080)] = 120
+    compliance_weeks: Annotated[int, Field(ge=1, le=104)] = 8
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -153,6 +166,7 @@ class Settings(BaseSettings):
     registration: RegistrationConfig = RegistrationConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     advisories: AdvisoriesConfig = AdvisoriesConfig()
+    checkins: CheckinsConfig = CheckinsConfig()
     logging: LoggingConfig = LoggingConfig()
     # Where the file was read from; relative paths (the SQLite file) resolve against it.
     config_dir: Path = Path(".")

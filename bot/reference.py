@@ -7,6 +7,7 @@ Names are not here: every name a user reads comes from the catalogs (``province-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 WIB = "Asia/Jakarta"
@@ -86,3 +87,11 @@ DEFAULT_SECTORS: tuple[str, ...] = (
     "government",
     "other",
 )
+
+
+def local_time(value: datetime | None, province: str | None = None) -> str:
+    """A time as the reader's province sees it (WIB by default)."""
+    if value is None:
+        return "-"
+    zone = PROVINCES_BY_CODE.get(province or "JK", PROVINCES_BY_CODE["JK"]).zone
+    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")

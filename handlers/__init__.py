@@ -10,7 +10,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, advisories, chat_member, profile, registration, text, vetting
+from handlers import (
+    admin,
+    advisories,
+    chat_member,
+    checkins,
+    profile,
+    registration,
+    text,
+    vetting,
+)
 from handlers import callback_data as cd
 from handlers.base import PerisaiApplication
 
@@ -34,6 +43,9 @@ def register(application: PerisaiApplication) -> None:
         "reinstate": admin.reinstate,
         "advisory": advisories.compose,
         "advisories": advisories.list_advisories,
+        "checkin": checkins.launch,
+        "compliance": checkins.compliance_view,
+        "schedules": checkins.list_schedules,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -46,6 +58,9 @@ def register(application: PerisaiApplication) -> None:
         cd.REVIEW: advisories.review,
         cd.ACKNOWLEDGE: advisories.acknowledge,
         cd.ADVISORY: advisories.advisory_action,
+        cd.CHECKIN: checkins.press,
+        cd.LAUNCH: checkins.launch_choice,
+        cd.COMPLIANCE: checkins.compliance_action,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import shlex
 
+from bot.reference import local_time
 from bot.services import invites, members
 from bot.services.errors import ServiceError
 from bot.services.invites import InviteRequest
 from handlers.base import Access, Request, handles
-from handlers.render import local_time
 
 INVITE_KEYS = {"uses", "days", "org", "sector", "province"}
 

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.services.advisories import ACK_PREFIX
+from bot.services.checkins import CHECKIN_PREFIX
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
@@ -21,6 +22,11 @@ COMPOSE = "av1"  # av1:<step>:<value>
 REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
 ACKNOWLEDGE = ACK_PREFIX  # ak1:<advisory id>; written into queued deliveries by the service
 ADVISORY = "ax1"  # ax1:<s|c|y|e|u>:<advisory id>  status, cancel?, cancel confirmed, export, update
+CHECKIN = (
+    CHECKIN_PREFIX  # ci1:<site checkin id>:<y|n|a|m>:<item id> | ci1:<id>:<b|s>; by the service
+)
+LAUNCH = "cl1"  # cl1:<step>:<value>  the /checkin flow
+COMPLIANCE = "cp1"  # cp1:csv
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
@@ -31,6 +37,9 @@ _SHAPES = {
     REVIEW: re.compile(r"^ar1:([ar]):(\d{1,12})$"),
     ACKNOWLEDGE: re.compile(r"^ak1:(\d{1,12})$"),
     ADVISORY: re.compile(r"^ax1:([scyeu]):(\d{1,12})$"),
+    CHECKIN: re.compile(r"^ci1:(\d{1,12}):(?:([ynam]):(\d{1,12})|([bs]))$"),
+    LAUNCH: re.compile(r"^cl1:([a-z]{1,12}):([A-Za-z0-9_]{1,20})$"),
+    COMPLIANCE: re.compile(r"^cp1:(csv)$"),
 }
 
 

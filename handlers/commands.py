@@ -7,7 +7,16 @@ from bot.db.models import Member, MemberStatus
 NEWCOMER = ("start", "help")
 WAITING = ("start", "leave")  # pending, rejected, suspended: status, and the right to erasure
 OPERATOR = ("advisories", "profile", "language", "help", "cancel", "leave")
-COORDINATOR = ("advisory", "pending", "invite", "suspend", "reinstate")
+COORDINATOR = (
+    "advisory",
+    "pending",
+    "checkin",
+    "compliance",
+    "schedules",
+    "invite",
+    "suspend",
+    "reinstate",
+)
 
 
 def commands_for(member: Member | None) -> tuple[str, ...]:

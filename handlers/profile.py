@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from bot.db.models import MemberStatus
+from bot.reference import local_time
 from bot.services import members, registration
 from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.commands import commands_for
 from handlers.keyboards import inline
 from handlers.registration import show_prompt
-from handlers.render import local_time, member_card
+from handlers.render import member_card
 
 
 def _profile(req: Request) -> None:

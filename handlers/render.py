@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any
 
 from bot.db.models import Member, MemberStatus, Site
 from bot.i18n import Safe, Translator
-from bot.reference import PROVINCES_BY_CODE
 
 
 def site_line(translator: Translator, lang: str, site: Site | Mapping[str, Any]) -> str:
@@ -43,14 +41,6 @@ def member_card(
     ]
     lines.extend(site_line(translator, lang, s) for s in sites)
     return Safe("\n".join(lines))  # each line is catalog output, escaped already
-
-
-def local_time(value: datetime | None, province: str | None = None) -> str:
-    """A time as the reader's province sees it (WIB by default)."""
-    if value is None:
-        return "-"
-    zone = PROVINCES_BY_CODE.get(province or "JK", PROVINCES_BY_CODE["JK"]).zone
-    return value.astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def status_text(req: Any, member: Member) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.db.models import MemberStatus
 from bot.services import flows
 from bot.services.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
+from bot.services.checkins import FLOW_CHECKIN_NOTE
 from bot.services.vetting import FLOW_REJECT_REASON
-from handlers import advisories, registration, vetting
+from handlers import advisories, checkins, registration, vetting
 from handlers.base import Access, Request, handles
 
 COORDINATOR_FLOWS = {FLOW_REJECT_REASON, FLOW_ADVISORY, FLOW_ADVISORY_REJECT}
@@ -32,6 +33,11 @@ async def text(req: Request) -> None:
         else:
             await advisories.take_text(req, message.text or "")
             return
+    if state is not None and state.flow == FLOW_CHECKIN_NOTE:
+        if req.member is not None and req.member.status == MemberStatus.ACTIVE:
+            await checkins.take_note(req, state)
+            return
+        await flows.clear(req.session, req.user.id)
     if await registration.take_text(req, message.text or ""):
         return
     if req.member is None:

@@ -284,8 +284,8 @@ async def test_menus_follow_role_and_language(
         "advisory",
         "advisories",
         "pending",
-        "invite",
-        "suspend",
+        "checkin",
+        "compliance",
     ]
     assert menu[2]["description"] == "Pendaftaran yang menunggu verifikasi"
 

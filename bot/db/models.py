@@ -336,4 +336,139 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A check-in's checklist message: reminders reply to it once it is sent.
+    site_checkin_id: Mapped[int | None] = mapped_column(
+        ForeignKey("site_checkins.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- Check-ins on protective measures ---
+
+
+class Checklist(Base):
+    """One version of a sector's checklist. A new import or extension adds a version; rounds
+    keep the version they were sent with, so old answers keep their meaning."""
+
+    __tablename__ = "checklists"
+    __table_args__ = (
+        # Two instances seeding the same sector at once: one wins, the other re-reads.
+        Index("uq_checklists_sector_version", "sector", "version", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sector: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(200))  # "default", or the imported file's name
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    items: Mapped[list[ChecklistItem]] = relationship(
+        order_by="ChecklistItem.position", cascade="all, delete-orphan"
+    )
+
+
+class ChecklistItem(Base):
+    __tablename__ = "checklist_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checklist_id: Mapped[int] = mapped_column(
+        ForeignKey("checklists.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(32))  # stable across versions: compliance by item
+    text_id: Mapped[str] = mapped_column(String(200))
+    text_en: Mapped[str] = mapped_column(String(200))
+    critical: Mapped[bool] = mapped_column(default=False)
+
+
+class CheckinSchedule(Base):
+    """A recurring check-in: a cron expression read in each venue's local time (WIB, WITA,
+    WIT), for some sectors and provinces (an empty list means all)."""
+
+    __tablename__ = "checkin_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    cron: Mapped[str] = mapped_column(String(100))
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline_hours: Mapped[int] = mapped_column(Integer)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class CheckinRound(Base):
+    """One sending of the checklists to a set of sites.
+
+    A scheduled round is identified by (schedule, time zone, scheduled time): the unique index
+    makes its creation happen once, whatever instance or retry gets there. Ad-hoc rounds
+    (``/checkin``) have no schedule.
+    """
+
+    __tablename__ = "checkin_rounds"
+    __table_args__ = (
+        Index("uq_checkin_rounds_slot", "schedule_id", "zone", "scheduled_at", unique=True),
+        Index("ix_checkin_rounds_deadline", "escalated_at", "deadline_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[int | None] = mapped_column(ForeignKey("checkin_schedules.id"))
+    zone: Mapped[str | None] = mapped_column(String(32))  # the schedule's time zone
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    catch_up: Mapped[bool] = mapped_column(default=False)  # created late, after downtime
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    provinces: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deadline_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteCheckinStatus(StrEnum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+
+
+class SiteCheckin(Base):
+    """One site's checklist in one round: what its operator answers and submits."""
+
+    __tablename__ = "site_checkins"
+    __table_args__ = (
+        CheckConstraint(_in("status", SiteCheckinStatus), name="status"),
+        Index("uq_site_checkins_round_site", "round_id", "site_id", unique=True),
+        Index("ix_site_checkins_site", "site_id", "round_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("checkin_rounds.id", ondelete="CASCADE"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    checklist_id: Mapped[int] = mapped_column(ForeignKey("checklists.id"))
+    # Copied from the site when the round starts, so compliance by province and sector does
+    # not move when a site is later edited.
+    sector: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str] = mapped_column(String(2))
+    status: Mapped[str] = mapped_column(String(16), default=SiteCheckinStatus.OPEN)
+    cursor: Mapped[int] = mapped_column(Integer, default=0)  # position of the item being asked
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    late: Mapped[bool] = mapped_column(default=False)  # submitted after the deadline
+
+
+class CheckinAnswer(Base):
+    __tablename__ = "checkin_answers"
+    __table_args__ = (
+        CheckConstraint("answer IN ('yes', 'no', 'na')", name="answer"),
+        Index("uq_checkin_answers_item", "site_checkin_id", "item_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_checkin_id: Mapped[int] = mapped_column(ForeignKey("site_checkins.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
+    answer: Mapped[str] = mapped_column(String(3))
+    note: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    late: Mapped[bool] = mapped_column(default=False)  # given after the round's deadline

@@ -388,3 +388,100 @@ adv-option-body-keep = Keep the text
 adv-option-actions-keep = Keep the actions
 error-advisory-not-updatable = Only a released advisory can be updated.
 error-advisory-not-latest = A newer version of this advisory exists: update that one.
+
+## Check-ins on protective measures
+cmd-checkin = Start an ad-hoc check-in
+cmd-compliance = Check-in compliance in your area
+cmd-schedules = Recurring check-ins
+checkin-header =
+    📋 <b>Check-in of protective measures</b>
+    { $site } · { $sector } · { $province }
+    Answer by: { $deadline }
+checkin-item = { $mark } { $number }. { $text }{ $critical ->
+        [yes] {" "}❗
+       *[no] {""}
+    }
+checkin-item-note = {"    "}📝 { $note }
+checkin-progress = Answered { $done } of { $total }. ❗ = critical measure.
+checkin-ask = 👉 <b>{ $number }. { $item }</b> Is this in place?
+checkin-ask-note-critical = ✍️ Item { $number } is critical: type a short note on what is missing and what you are doing about it. Your coordinators are told at once.
+checkin-ask-note = ✍️ Type your note for item { $number }.
+checkin-ready = All items answered. Check them, then tap Submit.
+checkin-submitted = ✅ Submitted { $at }. Thank you.
+checkin-submitted-late = ✅ Submitted { $at }, after the deadline.
+btn-checkin-y = ✅ Yes
+btn-checkin-n = ❌ No
+btn-checkin-a = ➖ N/A
+btn-checkin-back = ◀️ Back
+btn-checkin-note = 📝 Note on { $number }
+btn-checkin-submit = 📤 Submit
+checkin-type-note = Type the note for item { $number } as a message.
+checkin-thanks = Submitted. Thank you.
+checkin-note-saved = Note saved.
+checkin-reminder = ⏰ Reminder: the check-in for <b>{ $site }</b> is due by { $deadline }. Please answer the checklist above.
+checkin-critical-alert =
+    🚨 <b>Critical measure missing</b>
+    Site: { $site } · { $sector } · { $province }
+    Item { $number }: { $item }
+    Note: { $note }
+    Operator: { $operator } (#{ $member }), { $phone }
+checkin-overdue =
+    ⏰ <b>Check-in round #{ $round }</b>: { $count } sites in your area did not submit by { $deadline }.
+    { $lines }
+    { $more ->
+        [0] {""}
+       *[other] …and { $more } more.
+    }
+checkin-overdue-site = • { $site } ({ $province }): { $operator } (#{ $member })
+checkin-error-cron = “{ $cron }” is not a valid cron expression: five fields, minute hour day month weekday, e.g. <code>0 8 * * 1</code> for Mondays 08:00.
+checkin-error-name = The name must be 1 to { $max } characters.
+checkin-error-deadline = The deadline must be { $low } to { $high } hours.
+checkin-error-schedule-not-found = There is no active schedule #{ $number }.
+checkin-error-audience = Unknown sector or province: { $value }.
+checkin-error-scope = That audience lies outside your area.
+checkin-error-no-sites = No active site matches that audience.
+checkin-error-not-yours = That check-in is not yours to answer.
+checkin-error-submitted = This check-in was already submitted.
+checkin-error-incomplete = Answer every item before submitting.
+checkin-error-note-empty = The note is empty. Please type what is missing.
+checkin-error-note-long = The note is { $length } characters; at most { $max }. Please shorten it and send it again.
+checkin-launch-sectors = 📋 <b>Ad-hoc check-in.</b> Which sectors? Tap to choose, then Done (nothing chosen = all in your area).
+checkin-launch-provinces = Which provinces? Tap to choose, then Done (nothing chosen = all in your area).
+checkin-launch-hours = { $hours } h
+checkin-launch-deadline = How long do sites have to answer?
+checkin-launch-confirm =
+    Start a check-in for { $sectors } in { $provinces }?
+    { $count } sites will get their checklist, to answer within { $hours } hours.
+btn-checkin-launch = ▶️ Start
+btn-checkin-cancel = ✖️ Cancel
+checkin-launch-cancelled = Check-in not started.
+checkin-launched = ✅ Check-in round #{ $round } started for { $count } sites, due { $deadline }. Follow it with /compliance.
+compliance-none = No check-in round in your area yet.
+compliance-last-round = 📊 <b>Last round #{ $round }</b> (started { $scheduled }, due { $deadline }):
+compliance-area = • { $sector }, { $province }: { $rate }
+compliance-rate = { $submitted }/{ $total } submitted ({ $percent }%){ $late ->
+        [0] {""}
+       *[other] , { $late } late
+    }
+compliance-weekly = <b>Per week, last { $weeks } weeks:</b>
+compliance-week = • week of { $week }: { $rate }
+compliance-top-no = <b>Most often missing:</b>
+compliance-no-item = • { $item }: No { $no } of { $answered }
+compliance-overdue = <b>Overdue sites:</b> { $count }
+compliance-overdue-site = • { $site } (site #{ $number }, { $province }): { $operator }, was due { $deadline }
+compliance-hint = One site's history: <code>/compliance site-number</code>.
+compliance-usage = Usage: <code>/compliance</code> for your area, or <code>/compliance 12</code> for site #12.
+compliance-site = 📍 <b>{ $site }</b> (site #{ $number }) · { $sector } · { $province }
+compliance-site-empty = No check-in for this site yet.
+compliance-site-round = • Round #{ $round }, { $scheduled }: { $state }
+compliance-site-no = {"    "}❌ { $number }. { $item } — { $note }
+compliance-state-on-time = submitted on time
+compliance-state-late = submitted late
+compliance-state-missed = not submitted
+compliance-state-open = open
+compliance-error-site = There is no site #{ $number }.
+compliance-error-site-scope = That site lies outside your area.
+compliance-export-caption = Check-ins of the last { $weeks } weeks: { $count } rows. Personal data: keep it within the programme.
+schedules-none = No recurring check-in is set. An administrator adds one with <code>perisai schedules add</code>.
+schedules-header = 🗓 <b>Recurring check-ins</b> (times are each venue's local time):
+schedules-line = • #{ $number } { $name }: <code>{ $cron }</code> · { $sectors } · { $provinces } · { $hours } h to answer. Next: { $next }

@@ -381,3 +381,100 @@ adv-option-body-keep = Tetap, isi yang sama
 adv-option-actions-keep = Tetap, tindakan yang sama
 error-advisory-not-updatable = Hanya peringatan yang sudah dirilis yang dapat diperbarui.
 error-advisory-not-latest = Ada versi yang lebih baru dari peringatan ini: perbarui versi itu.
+
+## Check-in langkah pengamanan
+cmd-checkin = Mulai check-in sewaktu-waktu
+cmd-compliance = Kepatuhan check-in di wilayah Anda
+cmd-schedules = Check-in berkala
+checkin-header =
+    📋 <b>Check-in langkah pengamanan</b>
+    { $site } · { $sector } · { $province }
+    Jawab paling lambat: { $deadline }
+checkin-item = { $mark } { $number }. { $text }{ $critical ->
+        [yes] {" "}❗
+       *[no] {""}
+    }
+checkin-item-note = {"    "}📝 { $note }
+checkin-progress = Terjawab { $done } dari { $total }. ❗ = langkah kritis.
+checkin-ask = 👉 <b>{ $number }. { $item }</b> Sudah diterapkan?
+checkin-ask-note-critical = ✍️ Butir { $number } bersifat kritis: ketik catatan singkat tentang apa yang kurang dan apa yang Anda lakukan. Koordinator Anda langsung diberi tahu.
+checkin-ask-note = ✍️ Ketik catatan Anda untuk butir { $number }.
+checkin-ready = Semua butir terjawab. Periksa, lalu ketuk Kirim.
+checkin-submitted = ✅ Dikirim { $at }. Terima kasih.
+checkin-submitted-late = ✅ Dikirim { $at }, melewati batas waktu.
+btn-checkin-y = ✅ Ya
+btn-checkin-n = ❌ Tidak
+btn-checkin-a = ➖ T/A
+btn-checkin-back = ◀️ Kembali
+btn-checkin-note = 📝 Catatan butir { $number }
+btn-checkin-submit = 📤 Kirim
+checkin-type-note = Ketik catatan untuk butir { $number } sebagai pesan.
+checkin-thanks = Terkirim. Terima kasih.
+checkin-note-saved = Catatan disimpan.
+checkin-reminder = ⏰ Pengingat: check-in untuk <b>{ $site }</b> harus dijawab paling lambat { $deadline }. Silakan jawab daftar periksa di atas.
+checkin-critical-alert =
+    🚨 <b>Langkah pengamanan kritis tidak terpenuhi</b>
+    Lokasi: { $site } · { $sector } · { $province }
+    Butir { $number }: { $item }
+    Catatan: { $note }
+    Operator: { $operator } (#{ $member }), { $phone }
+checkin-overdue =
+    ⏰ <b>Putaran check-in #{ $round }</b>: { $count } lokasi di wilayah Anda belum mengirim sampai { $deadline }.
+    { $lines }
+    { $more ->
+        [0] {""}
+       *[other] …dan { $more } lainnya.
+    }
+checkin-overdue-site = • { $site } ({ $province }): { $operator } (#{ $member })
+checkin-error-cron = “{ $cron }” bukan ekspresi cron yang sah: lima kolom, menit jam tanggal bulan hari, mis. <code>0 8 * * 1</code> untuk Senin 08.00.
+checkin-error-name = Nama harus 1 sampai { $max } karakter.
+checkin-error-deadline = Batas waktu harus { $low } sampai { $high } jam.
+checkin-error-schedule-not-found = Tidak ada jadwal aktif #{ $number }.
+checkin-error-audience = Sektor atau provinsi tidak dikenal: { $value }.
+checkin-error-scope = Sasaran itu di luar wilayah Anda.
+checkin-error-no-sites = Tidak ada lokasi aktif yang cocok dengan sasaran itu.
+checkin-error-not-yours = Check-in itu bukan untuk Anda jawab.
+checkin-error-submitted = Check-in ini sudah dikirim.
+checkin-error-incomplete = Jawab semua butir sebelum mengirim.
+checkin-error-note-empty = Catatannya kosong. Silakan ketik apa yang kurang.
+checkin-error-note-long = Catatan { $length } karakter; paling banyak { $max }. Silakan persingkat dan kirim lagi.
+checkin-launch-sectors = 📋 <b>Check-in sewaktu-waktu.</b> Sektor mana? Ketuk untuk memilih, lalu Selesai (tidak memilih = semua di wilayah Anda).
+checkin-launch-provinces = Provinsi mana? Ketuk untuk memilih, lalu Selesai (tidak memilih = semua di wilayah Anda).
+checkin-launch-hours = { $hours } jam
+checkin-launch-deadline = Berapa lama lokasi boleh menjawab?
+checkin-launch-confirm =
+    Mulai check-in untuk { $sectors } di { $provinces }?
+    { $count } lokasi akan menerima daftar periksanya, untuk dijawab dalam { $hours } jam.
+btn-checkin-launch = ▶️ Mulai
+btn-checkin-cancel = ✖️ Batal
+checkin-launch-cancelled = Check-in tidak dimulai.
+checkin-launched = ✅ Putaran check-in #{ $round } dimulai untuk { $count } lokasi, batas { $deadline }. Pantau dengan /compliance.
+compliance-none = Belum ada putaran check-in di wilayah Anda.
+compliance-last-round = 📊 <b>Putaran terakhir #{ $round }</b> (mulai { $scheduled }, batas { $deadline }):
+compliance-area = • { $sector }, { $province }: { $rate }
+compliance-rate = { $submitted }/{ $total } terkirim ({ $percent }%){ $late ->
+        [0] {""}
+       *[other] , { $late } terlambat
+    }
+compliance-weekly = <b>Per minggu, { $weeks } minggu terakhir:</b>
+compliance-week = • minggu { $week }: { $rate }
+compliance-top-no = <b>Paling sering tidak terpenuhi:</b>
+compliance-no-item = • { $item }: Tidak { $no } dari { $answered }
+compliance-overdue = <b>Lokasi terlambat:</b> { $count }
+compliance-overdue-site = • { $site } (lokasi #{ $number }, { $province }): { $operator }, batas { $deadline }
+compliance-hint = Riwayat satu lokasi: <code>/compliance nomor-lokasi</code>.
+compliance-usage = Cara pakai: <code>/compliance</code> untuk wilayah Anda, atau <code>/compliance 12</code> untuk lokasi #12.
+compliance-site = 📍 <b>{ $site }</b> (lokasi #{ $number }) · { $sector } · { $province }
+compliance-site-empty = Belum ada check-in untuk lokasi ini.
+compliance-site-round = • Putaran #{ $round }, { $scheduled }: { $state }
+compliance-site-no = {"    "}❌ { $number }. { $item } — { $note }
+compliance-state-on-time = dikirim tepat waktu
+compliance-state-late = dikirim terlambat
+compliance-state-missed = tidak dikirim
+compliance-state-open = masih terbuka
+compliance-error-site = Tidak ada lokasi #{ $number }.
+compliance-error-site-scope = Lokasi itu di luar wilayah Anda.
+compliance-export-caption = Check-in { $weeks } minggu terakhir: { $count } baris. Data pribadi: simpan di dalam program.
+schedules-none = Belum ada check-in berkala. Administrator menambahkannya dengan <code>perisai schedules add</code>.
+schedules-header = 🗓 <b>Check-in berkala</b> (waktu setempat tiap lokasi):
+schedules-line = • #{ $number } { $name }: <code>{ $cron }</code> · { $sectors } · { $provinces } · { $hours } jam untuk menjawab. Berikutnya: { $next }
