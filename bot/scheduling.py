@@ -105,6 +105,7 @@ class CheckinScheduler:
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
         self._tick_lock = asyncio.Lock()
+        self.rounds_of_election = 0  # times this instance checked or sought leadership
 
     @property
     def leading(self) -> bool:
@@ -140,6 +141,7 @@ class CheckinScheduler:
                     await self._resync()
             except Exception:
                 log.exception("check-in scheduler step failed")
+            self.rounds_of_election += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), retry)
         self._stand_down()

@@ -112,8 +112,8 @@ def _launch_keyboard(req: Request, step: str, data: dict) -> InlineKeyboardMarku
         return inline(buttons, columns=3)
     return inline(
         [
-            (req.t("btn-checkin-launch"), cd.build(cd.LAUNCH, "go", "yes")),
-            (req.t("btn-checkin-cancel"), cd.build(cd.LAUNCH, "go", "no")),
+            (req.t("btn-checkin-launch"), cd.build(cd.LAUNCH, "confirm", "yes")),
+            (req.t("btn-checkin-cancel"), cd.build(cd.LAUNCH, "confirm", "no")),
         ],
         columns=2,
     )
@@ -181,7 +181,7 @@ async def launch_choice(req: Request) -> None:
             req.answer(req.t("button-stale"), alert=True)
             return
         data["hours"], step = value, "confirm"
-    elif step == "go":
+    elif step == "confirm":
         await flows.clear(req.session, req.user.id)
         if value != "yes":
             req.edit(text=req.t("checkin-launch-cancelled"), markup=None)
@@ -290,7 +290,9 @@ async def compliance_view(req: Request) -> None:
             )
         )
     lines += ["", req.t("compliance-hint")]
-    req.reply("\n".join(lines), inline([(req.t("btn-export"), cd.build(cd.COMPLIANCE, "csv"))]))
+    req.reply(
+        "\n".join(lines), inline([(req.t("btn-compliance-export"), cd.build(cd.COMPLIANCE, "csv"))])
+    )
 
 
 async def _site_history(req: Request, site_id: int) -> None:

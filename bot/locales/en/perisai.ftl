@@ -380,6 +380,7 @@ adv-escalation =
 adv-escalation-province = <b>{ $province }</b> ({ $count }):
 adv-escalation-person = • #{ $number } { $name } — { $organisation }
 btn-export = ⬇️ CSV of recipients
+btn-compliance-export = ⬇️ CSV of the check-ins
 adv-export-caption = Advisory #{ $number }: delivery and acknowledgement of { $count } recipients. Personal data: keep it within the programme.
 btn-update-advisory = ✏️ Update (new version)
 adv-update-intro = New version of advisory #{ $number }. It goes to everyone who received it, as a reply to their copy, once a second coordinator approves. Tap “Keep” to leave a text as it was.

@@ -373,6 +373,7 @@ adv-escalation =
 adv-escalation-province = <b>{ $province }</b> ({ $count }):
 adv-escalation-person = • #{ $number } { $name } — { $organisation }
 btn-export = ⬇️ CSV penerima
+btn-compliance-export = ⬇️ CSV check-in
 adv-export-caption = Peringatan #{ $number }: pengiriman dan konfirmasi { $count } penerima. Data pribadi: simpan hanya di dalam program.
 btn-update-advisory = ✏️ Perbarui (versi baru)
 adv-update-intro = Versi baru peringatan #{ $number }. Versi ini dikirim kepada semua yang sudah menerimanya, sebagai balasan atas salinan mereka, setelah disetujui koordinator kedua. Ketuk “Tetap” untuk membiarkan teks seperti semula.
