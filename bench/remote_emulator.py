@@ -57,7 +57,28 @@ def _control(emulator: BotApiEmulator, command: str, args: tuple[Any, ...]) -> A
         return Counter(m.chat_id for m in emulator.sent_messages)
     if command == "http_429":
         return emulator.stats.http_429
+    if command == "press":
+        # Users press inline buttons: [(user id, chat id, message id, callback data), ...].
+        answers = _STATE.setdefault("answers", [])
+        _STATE["edits_from"] = len(emulator.requests)
+        for user_id, chat_id, message_id, data in args[0]:
+            answers.append(
+                emulator.post_callback(emulator.user(user_id), chat_id, message_id, data)
+            )
+        return None
+    if command == "press_progress":
+        # (callbacks answered, messages edited) since the last "press"
+        answers = _STATE.get("answers", [])
+        start = _STATE.get("edits_from", 0)
+        edits = sum(1 for r in emulator.requests[start:] if r.method == "editMessageText")
+        return sum(1 for a in answers if a.answered), edits
+    if command == "press_reset":
+        _STATE.clear()
+        return None
     raise ValueError(command)
+
+
+_STATE: dict[str, Any] = {}  # the child's bookkeeping for benchmark-driven presses
 
 
 class RemoteEmulator:
@@ -112,6 +133,13 @@ class RemoteEmulator:
             if loop.time() > deadline:
                 raise TimeoutError(f"fewer than {count} messages within {timeout}s")
             await asyncio.sleep(POLL_S)
+
+    async def press(self, presses: list[tuple[int, int, int, str]]) -> None:
+        await self.call("press_reset")
+        await self.call("press", presses)
+
+    async def press_progress(self) -> tuple[int, int]:
+        return await self.call("press_progress")
 
     async def wait_chat(self, chat_id: int, timeout: float) -> None:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()

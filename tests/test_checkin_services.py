@@ -83,8 +83,7 @@ async def press(sessionmaker, member_id, sc_id, action, item_id=None, now=None):
 async def items_of(sessionmaker, sc_id):
     async with sessionmaker() as session:
         sc = await session.get(SiteCheckin, sc_id)
-        checklist = await checklists.by_id(session, sc.checklist_id)
-        return list(checklist.items)
+        return list(await checklists.items_of(session, sc.checklist_id))
 
 
 async def answer_all(sessionmaker, member_id, sc_id, *, no: set[str] = frozenset(), now=None):

@@ -3,6 +3,7 @@ reminder, the alert for a missing critical measure and the overdue list."""
 
 from __future__ import annotations
 
+import functools
 import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -62,18 +63,13 @@ def render(translator: Translator, lang: str, view: CheckinView) -> tuple[str, d
         else:
             mark = UNANSWERED
         lines.append(
-            t(
-                lang,
-                "checkin-item",
-                mark=mark,
-                number=item.position + 1,
-                text=item_text(item, lang),
-                critical="yes" if item.critical else "no",
+            _item_line(
+                translator, lang, mark, item.position + 1, item_text(item, lang), item.critical
             )
         )
         if answer is not None and answer.note:
             lines.append(t(lang, "checkin-item-note", note=answer.note))
-    lines += ["", t(lang, "checkin-progress", done=view.done, total=len(view.items))]
+    lines += ["", t(lang, "checkin-progress", done=str(view.done), total=str(len(view.items)))]
     if view.submitted:
         key = "checkin-submitted-late" if view.late else "checkin-submitted"
         lines.append(t(lang, key, at=local_time(view.submitted_at, view.province)))
@@ -81,13 +77,30 @@ def render(translator: Translator, lang: str, view: CheckinView) -> tuple[str, d
     awaiting = next((i for i in view.items if i.id == view.awaiting_note), None)
     if awaiting is not None:
         key = "checkin-ask-note-critical" if awaiting.id not in view.answers else "checkin-ask-note"
-        lines.append(t(lang, key, number=awaiting.position + 1))
+        lines.append(t(lang, key, number=str(awaiting.position + 1)))
     elif view.cursor < len(view.items):
         item = view.items[view.cursor]
-        lines.append(t(lang, "checkin-ask", number=item.position + 1, item=item_text(item, lang)))
+        number = str(item.position + 1)
+        lines.append(t(lang, "checkin-ask", number=number, item=item_text(item, lang)))
     else:
         lines.append(t(lang, "checkin-ready"))
     return "\n".join(lines), _markup(translator, lang, view)
+
+
+@functools.lru_cache(maxsize=4096)
+def _item_line(
+    translator: Translator, lang: str, mark: str, number: int, text: str, critical: bool
+) -> str:
+    # Every press re-renders the whole checklist; its lines repeat across sites and presses,
+    # and formatting them through Fluent each time was the press's largest CPU cost.
+    return translator.t(
+        lang,
+        "checkin-item",
+        mark=mark,
+        number=str(number),
+        text=text,
+        critical="yes" if critical else "no",
+    )
 
 
 def _button(translator: Translator, lang: str, key: str, data: str, **args: Any) -> dict:
@@ -119,7 +132,7 @@ def _markup(translator: Translator, lang: str, view: CheckinView) -> dict:
                 lang,
                 "btn-checkin-note",
                 f"{PREFIX}:{sc}:m:{last.id}",
-                number=last.position + 1,
+                number=str(last.position + 1),
             )
         )
     if extra:
@@ -159,7 +172,7 @@ def critical_alert(
         site=site.name,
         sector=translator.sector(lang, site.sector),
         province=translator.province(lang, site.province),
-        number=item.position + 1,
+        number=str(item.position + 1),
         item=item_text(item, lang),
         note=note,
         operator=operator.full_name or "-",

@@ -26,7 +26,6 @@ from bot.db.models import (
     CheckinAnswer,
     CheckinRound,
     CheckinSchedule,
-    Checklist,
     ChecklistItem,
     Delivery,
     DeliveryStatus,
@@ -430,6 +429,9 @@ async def launch(
 
 
 # --- answering ---
+# One press is one short transaction on a hot path (ten thousand operators answer within
+# minutes), so it costs few round trips: the check-in, its site and round in one query, the
+# answers in another, the immutable checklist from a per-process cache, then one flush.
 
 
 @dataclass(slots=True)
@@ -439,47 +441,72 @@ class Pressed:
     submitted: bool = False
 
 
-async def _own_checkin(
-    session: AsyncSession, member: Member, site_checkin_id: int
-) -> tuple[SiteCheckin, CheckinRound, Site, Checklist]:
+@dataclass(slots=True)
+class _Checkin:
+    sc: SiteCheckin
+    round: CheckinRound
+    site: Site
+    items: Sequence[ChecklistItem]
+    answers: dict[int, CheckinAnswer]
+    note_pending: bool = False  # a note for one of this member's checklists is being typed
+
+    def item(self, item_id: int | None) -> ChecklistItem:
+        found = next((i for i in self.items if i.id == item_id), None)
+        if found is None:
+            raise ServiceError("button-stale")
+        return found
+
+    def view(self, *, awaiting_note: int | None = None) -> CheckinView:
+        return CheckinView(
+            site_checkin_id=self.sc.id,
+            site_name=self.site.name,
+            sector=self.sc.sector,
+            province=self.sc.province,
+            deadline_at=self.round.deadline_at,
+            items=self.items,
+            answers=self.answers,
+            cursor=self.sc.cursor,
+            submitted=self.sc.status == SiteCheckinStatus.SUBMITTED,
+            submitted_at=self.sc.submitted_at,
+            late=self.sc.late,
+            awaiting_note=awaiting_note,
+        )
+
+    def advance_from(self, item: ChecklistItem) -> None:
+        self.sc.cursor = _next_cursor(self.items, set(self.answers), item.position)
+
+
+async def _own_checkin(session: AsyncSession, member: Member, site_checkin_id: int) -> _Checkin:
     """The site check-in, if it is this member's: a forged button for another's is refused."""
-    sc = await session.get(SiteCheckin, site_checkin_id, with_for_update=True)
-    if sc is None or sc.member_id != member.id:
+    row = (
+        await session.execute(
+            select(SiteCheckin, Site, CheckinRound, FlowState.flow)
+            .join(Site, Site.id == SiteCheckin.site_id)
+            .join(CheckinRound, CheckinRound.id == SiteCheckin.round_id)
+            .outerjoin(
+                FlowState,
+                (FlowState.telegram_user_id == (member.telegram_user_id or 0))
+                & (FlowState.flow == FLOW_CHECKIN_NOTE),
+            )
+            .where(SiteCheckin.id == site_checkin_id)
+            .with_for_update(of=SiteCheckin)
+        )
+    ).first()
+    if row is None:
         raise NotAllowed("checkin-error-not-yours")
-    site = await session.get(Site, sc.site_id)
-    if site is None or not site.active or site.member_id != member.id:
+    sc, site, checkin_round, note_flow = row
+    if sc.member_id != member.id or not site.active or site.member_id != member.id:
         raise NotAllowed("checkin-error-not-yours")
-    checkin_round = await session.get(CheckinRound, sc.round_id)
-    checklist = await checklists.by_id(session, sc.checklist_id)
-    assert checkin_round is not None and checklist is not None
-    return sc, checkin_round, site, checklist
-
-
-async def view_of(
-    session: AsyncSession,
-    sc: SiteCheckin,
-    checkin_round: CheckinRound,
-    site: Site,
-    checklist: Checklist,
-    *,
-    awaiting_note: int | None = None,
-) -> CheckinView:
     answers = await session.scalars(
         select(CheckinAnswer).where(CheckinAnswer.site_checkin_id == sc.id)
     )
-    return CheckinView(
-        site_checkin_id=sc.id,
-        site_name=site.name,
-        sector=sc.sector,
-        province=sc.province,
-        deadline_at=checkin_round.deadline_at,
-        items=checklist.items,
-        answers={a.item_id: a for a in answers},
-        cursor=sc.cursor,
-        submitted=sc.status == SiteCheckinStatus.SUBMITTED,
-        submitted_at=sc.submitted_at,
-        late=sc.late,
-        awaiting_note=awaiting_note,
+    return _Checkin(
+        sc,
+        checkin_round,
+        site,
+        await checklists.items_of(session, sc.checklist_id),
+        {a.item_id: a for a in answers},
+        note_pending=note_flow is not None,
     )
 
 
@@ -505,61 +532,60 @@ async def press(
     translator: Translator,
 ) -> Pressed:
     """A button on a checklist message: answer an item, go back, add a note, or submit."""
-    sc, checkin_round, site, checklist = await _own_checkin(session, member, site_checkin_id)
+    checkin = await _own_checkin(session, member, site_checkin_id)
+    sc = checkin.sc
     if sc.status == SiteCheckinStatus.SUBMITTED:
         raise ServiceError("checkin-error-submitted")
-    await _drop_note_flow(session, member, sc.id)
-    items = checklist.items
-    by_id = {item.id: item for item in items}
+    if checkin.note_pending:  # any other button ends a note being typed
+        await flows.clear(session, member.telegram_user_id or 0)
     if action in ANSWERS:
-        item = by_id.get(item_id or -1)
-        if item is None:
-            raise ServiceError("button-stale")
+        item = checkin.item(item_id)
         answer = ANSWERS[action]
         if answer == "no" and item.critical:
             # A missing critical measure needs its note before it counts (and before the
             # coordinators are told, so they hear what is wrong, not only that it is).
-            await flows.start(
-                session,
-                member.telegram_user_id or 0,
-                flow=FLOW_CHECKIN_NOTE,
-                step="critical",
-                data={"sc": sc.id, "item": item.id, "chat": chat_id, "message": message_id},
-            )
-            view = await view_of(session, sc, checkin_round, site, checklist, awaiting_note=item.id)
-            return Pressed(view, ask_note_for=item)
-        await _record_answer(session, sc, item, answer, None, now, checkin_round)
-        answered = await _answered_ids(session, sc.id)
-        sc.cursor = _next_cursor(items, answered, item.position)
+            await _ask_note(session, member, checkin, item, "critical", chat_id, message_id)
+            return Pressed(checkin.view(awaiting_note=item.id), ask_note_for=item)
+        _record_answer(session, checkin, item, answer, None, now)
+        checkin.advance_from(item)
     elif action == "b":
-        sc.cursor = max(0, min(sc.cursor, len(items)) - 1)
+        sc.cursor = max(0, min(sc.cursor, len(checkin.items)) - 1)
     elif action == "m":
-        item = by_id.get(item_id or -1)
-        if item is None or item.id not in await _answered_ids(session, sc.id):
+        item = checkin.item(item_id)
+        if item.id not in checkin.answers:
             raise ServiceError("button-stale")
-        await flows.start(
-            session,
-            member.telegram_user_id or 0,
-            flow=FLOW_CHECKIN_NOTE,
-            step="note",
-            data={"sc": sc.id, "item": item.id, "chat": chat_id, "message": message_id},
-        )
-        view = await view_of(session, sc, checkin_round, site, checklist, awaiting_note=item.id)
-        return Pressed(view, ask_note_for=item)
+        await _ask_note(session, member, checkin, item, "note", chat_id, message_id)
+        return Pressed(checkin.view(awaiting_note=item.id), ask_note_for=item)
     elif action == "s":
-        answered = await _answered_ids(session, sc.id)
-        if any(item.id not in answered for item in items):
+        if any(item.id not in checkin.answers for item in checkin.items):
             raise ServiceError("checkin-error-incomplete")
         sc.status = SiteCheckinStatus.SUBMITTED
         sc.submitted_at = now
-        sc.late = now > checkin_round.deadline_at
+        sc.late = now > checkin.round.deadline_at
         await session.flush()
-        view = await view_of(session, sc, checkin_round, site, checklist)
-        return Pressed(view, submitted=True)
+        return Pressed(checkin.view(), submitted=True)
     else:
         raise ServiceError("button-stale")
     await session.flush()
-    return Pressed(await view_of(session, sc, checkin_round, site, checklist))
+    return Pressed(checkin.view())
+
+
+async def _ask_note(
+    session: AsyncSession,
+    member: Member,
+    checkin: _Checkin,
+    item: ChecklistItem,
+    step: str,
+    chat_id: int,
+    message_id: int | None,
+) -> None:
+    await flows.start(
+        session,
+        member.telegram_user_id or 0,
+        flow=FLOW_CHECKIN_NOTE,
+        step=step,
+        data={"sc": checkin.sc.id, "item": item.id, "chat": chat_id, "message": message_id},
+    )
 
 
 async def take_note(
@@ -579,71 +605,47 @@ async def take_note(
     if len(note) > NOTE_MAX:
         raise ServiceError("checkin-error-note-long", max=NOTE_MAX, length=len(note))
     data = state.data
-    sc, checkin_round, site, checklist = await _own_checkin(session, member, int(data["sc"]))
+    checkin = await _own_checkin(session, member, int(data["sc"]))
     await flows.clear(session, member.telegram_user_id or 0)
-    if sc.status == SiteCheckinStatus.SUBMITTED:
+    if checkin.sc.status == SiteCheckinStatus.SUBMITTED:
         raise ServiceError("checkin-error-submitted")
-    item = next((i for i in checklist.items if i.id == int(data["item"])), None)
-    if item is None:
-        raise ServiceError("button-stale")
+    item = checkin.item(int(data["item"]))
     if state.step == "critical":
-        await _record_answer(session, sc, item, "no", note, now, checkin_round)
-        answered = await _answered_ids(session, sc.id)
-        sc.cursor = _next_cursor(checklist.items, answered, item.position)
-        await _alert_critical(session, member, site, sc, item, note, now, translator)
-    else:
-        answer = await session.scalar(
-            select(CheckinAnswer).where(
-                CheckinAnswer.site_checkin_id == sc.id, CheckinAnswer.item_id == item.id
-            )
+        _record_answer(session, checkin, item, "no", note, now)
+        checkin.advance_from(item)
+        await _alert_critical(
+            session, member, checkin.site, checkin.sc, item, note, now, translator
         )
+    else:
+        answer = checkin.answers.get(item.id)
         if answer is None:
             raise ServiceError("button-stale")
         answer.note = note
     await session.flush()
-    view = await view_of(session, sc, checkin_round, site, checklist)
-    return view, int(data["chat"]), data.get("message")
+    return checkin.view(), int(data["chat"]), data.get("message")
 
 
-async def _drop_note_flow(session: AsyncSession, member: Member, sc_id: int) -> None:
-    state = await flows.load(session, member.telegram_user_id or 0)
-    if state is not None and state.flow == FLOW_CHECKIN_NOTE and state.data.get("sc") == sc_id:
-        await flows.clear(session, member.telegram_user_id or 0)
-
-
-async def _answered_ids(session: AsyncSession, sc_id: int) -> set[int]:
-    rows = await session.scalars(
-        select(CheckinAnswer.item_id).where(CheckinAnswer.site_checkin_id == sc_id)
-    )
-    return set(rows)
-
-
-async def _record_answer(
+def _record_answer(
     session: AsyncSession,
-    sc: SiteCheckin,
+    checkin: _Checkin,
     item: ChecklistItem,
     answer: str,
     note: str | None,
     now: datetime,
-    checkin_round: CheckinRound,
 ) -> None:
-    existing = await session.scalar(
-        select(CheckinAnswer).where(
-            CheckinAnswer.site_checkin_id == sc.id, CheckinAnswer.item_id == item.id
-        )
-    )
-    late = now > checkin_round.deadline_at
+    late = now > checkin.round.deadline_at
+    existing = checkin.answers.get(item.id)
     if existing is None:
-        session.add(
-            CheckinAnswer(
-                site_checkin_id=sc.id,
-                item_id=item.id,
-                answer=answer,
-                note=note,
-                answered_at=now,
-                late=late,
-            )
+        existing = CheckinAnswer(
+            site_checkin_id=checkin.sc.id,
+            item_id=item.id,
+            answer=answer,
+            note=note,
+            answered_at=now,
+            late=late,
         )
+        session.add(existing)
+        checkin.answers[item.id] = existing
     else:
         existing.answer, existing.answered_at, existing.late = answer, now, late
         if note is not None or answer != "no":

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -166,10 +167,37 @@ async def import_specs(
     return created
 
 
-async def by_id(session: AsyncSession, checklist_id: int) -> Checklist | None:
-    return await session.get(
-        Checklist, checklist_id, options=[selectinload(Checklist.items)], populate_existing=False
-    )
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A checklist item, detached from any session: versions never change once written."""
+
+    id: int
+    position: int
+    key: str
+    text_id: str
+    text_en: str
+    critical: bool
+
+
+# Per engine (tests make one per database), per checklist id: versions are immutable.
+_ITEMS: weakref.WeakKeyDictionary[Any, dict[int, tuple[Item, ...]]] = weakref.WeakKeyDictionary()
+
+
+async def items_of(session: AsyncSession, checklist_id: int) -> tuple[Item, ...]:
+    """A checklist version's items, read once per process."""
+    cache = _ITEMS.setdefault(session.bind.sync_engine, {}) if session.bind else {}
+    items = cache.get(checklist_id)
+    if items is None:
+        rows = await session.scalars(
+            select(ChecklistItem)
+            .where(ChecklistItem.checklist_id == checklist_id)
+            .order_by(ChecklistItem.position)
+        )
+        items = tuple(Item(r.id, r.position, r.key, r.text_id, r.text_en, r.critical) for r in rows)
+        if len(cache) > 1000:  # versions are few; bound it anyway
+            cache.clear()
+        cache[checklist_id] = items
+    return items
 
 
 async def versions(session: AsyncSession) -> list[tuple[str, int, int]]:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from bot.db.models import FlowState, Member, MemberStatus, Role, Site, utcnow
 from bot.reference import PROVINCES_BY_CODE
@@ -22,14 +22,15 @@ REASON_MAX = 500
 async def by_telegram_id(
     session: AsyncSession, telegram_user_id: int, *, for_update: bool = False
 ) -> Member | None:
+    # Every update starts here: one query with the sites joined, not two.
     stmt = (
         select(Member)
         .where(Member.telegram_user_id == telegram_user_id)
-        .options(selectinload(Member.sites))
+        .options(joinedload(Member.sites))
     )
     if for_update:
-        stmt = stmt.with_for_update()
-    return await session.scalar(stmt)
+        stmt = stmt.with_for_update(of=Member)
+    return (await session.execute(stmt)).unique().scalar_one_or_none()
 
 
 async def by_id(
