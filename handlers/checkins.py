@@ -76,6 +76,7 @@ async def take_note(req: Request, state: FlowState) -> None:
             req.reply(req.t(exc.key, **exc.args_for_message))
             return
         raise
+    req.out.wake_delivery = True  # a critical No queued its alert for the coordinators
     text, markup = render(req.runtime.translator, req.lang, view)
     if message_id is not None:
         req.edit(text=text, markup=_markup(markup), chat_id=chat_id, message_id=message_id)
