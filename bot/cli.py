@@ -9,14 +9,26 @@ import html
 import logging
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 from bot.db.models import Role
+
+if TYPE_CHECKING:  # imported late below: `perisai --help` stays quick
+    from bot.runtime import Runtime
+    from bot.services.errors import ServiceError
 
 
 def _plain(catalog_text: str) -> str:
     """A catalog message (HTML for Telegram) as terminal text."""
     return html.unescape(re.sub(r"<[^>]+>", "", catalog_text))
+
+
+def _refused(runtime: Runtime, exc: ServiceError) -> int:
+    """A rule said no: its message in English on stderr, exit code 2."""
+    text = runtime.translator.t("en", exc.key, **exc.args_for_message)
+    print(f"perisai: {_plain(text)}", file=sys.stderr)
+    return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -146,11 +158,7 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{args.telegram_user_id} is now {member.role} (member #{member.id}, {scope})")
         return 0
     except ServiceError as exc:
-        print(
-            f"perisai: {_plain(runtime.translator.t('en', exc.key, **exc.args_for_message))}",
-            file=sys.stderr,
-        )
-        return 2
+        return _refused(runtime, exc)
     finally:
         await runtime.engine.dispose()
 
@@ -250,11 +258,7 @@ async def _schedules(settings: Settings, args: argparse.Namespace) -> int:
                 )
             return 0
     except ServiceError as exc:
-        print(
-            f"perisai: {_plain(runtime.translator.t('en', exc.key, **exc.args_for_message))}",
-            file=sys.stderr,
-        )
-        return 2
+        return _refused(runtime, exc)
     finally:
         await runtime.engine.dispose()
 

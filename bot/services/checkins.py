@@ -28,7 +28,6 @@ from bot.db.models import (
     CheckinSchedule,
     ChecklistItem,
     Delivery,
-    DeliveryStatus,
     FlowState,
     Member,
     MemberStatus,
@@ -49,6 +48,7 @@ from bot.services.checkin_text import (
     render,
 )
 from bot.services.errors import NotAllowed, NotFound, ServiceError
+from bot.services.outgoing import delivery_row
 
 FLOW_CHECKIN_NOTE = "checkin_note"
 CHECKIN_PREFIX = PREFIX  # ci1:<site checkin id>:<action>[:<item id>], parsed in handlers
@@ -341,21 +341,16 @@ async def start_round(
         )
         text, markup = render(translator, lang, view)
         deliveries.append(
-            {
-                "kind": "checkin",
-                "member_id": member_id,
-                "site_checkin_id": sc_id,
-                "chat_id": chat_id,
-                "priority": PRIORITY_ROUND,
-                "status": DeliveryStatus.QUEUED,
-                "text": text,
-                "reply_markup": markup,
-                "protect_content": False,
-                "paid_broadcast": False,
-                "not_before": now,
-                "created_at": now,
-                "attempts": 0,
-            }
+            delivery_row(
+                "checkin",
+                member_id=member_id,
+                chat_id=chat_id,
+                text=text,
+                priority=PRIORITY_ROUND,
+                now=now,
+                site_checkin_id=sc_id,
+                reply_markup=markup,
+            )
         )
     if deliveries:
         await session.execute(insert(Delivery), deliveries)
@@ -664,20 +659,16 @@ async def _alert_critical(
 ) -> None:
     coordinators = await members.reviewers_for(session, [site])
     rows = [
-        {
-            "kind": "checkin_alert",
-            "member_id": coordinator.id,
-            "site_checkin_id": sc.id,
-            "chat_id": coordinator.telegram_user_id,
-            "priority": PRIORITY_CRITICAL,
-            "status": DeliveryStatus.QUEUED,
-            "text": critical_alert(translator, coordinator.language, member, site, item, note),
-            "protect_content": True,  # where a venue is weak is sensitive
-            "paid_broadcast": False,
-            "not_before": now,
-            "created_at": now,
-            "attempts": 0,
-        }
+        delivery_row(
+            "checkin_alert",
+            member_id=coordinator.id,
+            chat_id=coordinator.telegram_user_id,
+            text=critical_alert(translator, coordinator.language, member, site, item, note),
+            priority=PRIORITY_CRITICAL,
+            now=now,
+            protect_content=True,  # where a venue is weak is sensitive
+            site_checkin_id=sc.id,
+        )
         for coordinator in coordinators
         if coordinator.telegram_user_id is not None
     ]
@@ -798,21 +789,16 @@ async def _remind(session: AsyncSession, now: datetime, translator: Translator) 
         open_ = await _open_checkins(session, checkin_round.id)
         messages = await _checklist_messages(session, [sc.id for sc, _, _ in open_])
         rows = [
-            {
-                "kind": "checkin_reminder",
-                "member_id": member.id,
-                "site_checkin_id": sc.id,
-                "chat_id": member.telegram_user_id,
-                "priority": PRIORITY_REMINDER,
-                "status": DeliveryStatus.QUEUED,
-                "text": reminder_text(translator, member.language, site, checkin_round),
-                "reply_to_message_id": messages.get(sc.id),
-                "protect_content": False,
-                "paid_broadcast": False,
-                "not_before": now,
-                "created_at": now,
-                "attempts": 0,
-            }
+            delivery_row(
+                "checkin_reminder",
+                member_id=member.id,
+                chat_id=member.telegram_user_id,
+                text=reminder_text(translator, member.language, site, checkin_round),
+                priority=PRIORITY_REMINDER,
+                now=now,
+                site_checkin_id=sc.id,
+                reply_to_message_id=messages.get(sc.id),
+            )
             for sc, site, member in open_
             if member.telegram_user_id is not None
         ]
@@ -877,22 +863,19 @@ async def _escalate(session: AsyncSession, now: datetime, translator: Translator
                 ]
             if not theirs or coordinator.telegram_user_id is None:
                 continue
+            text = overdue_text(
+                translator, coordinator.language, checkin_round, theirs, OVERDUE_LISTED_MAX
+            )
             rows.append(
-                {
-                    "kind": "checkin_overdue",
-                    "member_id": coordinator.id,
-                    "chat_id": coordinator.telegram_user_id,
-                    "priority": PRIORITY_OVERDUE,
-                    "status": DeliveryStatus.QUEUED,
-                    "text": overdue_text(
-                        translator, coordinator.language, checkin_round, theirs, OVERDUE_LISTED_MAX
-                    ),
-                    "protect_content": True,
-                    "paid_broadcast": False,
-                    "not_before": now,
-                    "created_at": now,
-                    "attempts": 0,
-                }
+                delivery_row(
+                    "checkin_overdue",
+                    member_id=coordinator.id,
+                    chat_id=coordinator.telegram_user_id,
+                    text=text,
+                    priority=PRIORITY_OVERDUE,
+                    now=now,
+                    protect_content=True,  # names the sites that slipped
+                )
             )
         if rows:
             await session.execute(insert(Delivery), rows)
