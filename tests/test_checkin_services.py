@@ -122,6 +122,16 @@ def test_cron_weekdays_are_read_as_crontab_does() -> None:
             checkins.cron_trigger(bad, WIB)
 
 
+def test_the_latest_missed_slot_is_found_after_long_downtime() -> None:
+    every_minute = checkins.cron_trigger("* * * * *", WIB)
+    now = datetime(2026, 11, 30, 1, 0, 30, tzinfo=UTC)
+    year_ago = now - timedelta(days=365)
+    assert checkins.latest_slot(every_minute, year_ago, now) == now.replace(second=0)
+    yearly = checkins.cron_trigger("0 8 1 1 *", WIB)  # 1 January, 08:00 WIB
+    assert checkins.latest_slot(yearly, year_ago, now) == datetime(2026, 1, 1, 1, 0, tzinfo=UTC)
+    assert checkins.latest_slot(yearly, datetime(2026, 2, 1, tzinfo=UTC), now) is None
+
+
 async def test_a_round_starts_at_0800_local_in_each_time_zone(sessionmaker) -> None:
     wib = await make_member(sessionmaker, 101, sites=[("mall", "JK")])
     wita = await make_member(sessionmaker, 102, sites=[("mall", "BA")])

@@ -65,6 +65,7 @@ PRIORITY_ROUND = 60
 # A slot found more than this after its time was missed (the bot was down): a catch-up round.
 CATCH_UP_AFTER = timedelta(minutes=5)
 SLOT_SEARCH_LIMIT = 100_000  # cron fire times walked to find the latest missed one
+SLOT_WINDOWS = (timedelta(days=1), timedelta(days=35), timedelta(days=400), None)
 OVERDUE_LISTED_MAX = 40
 
 
@@ -121,15 +122,23 @@ def zones_of(provinces: Sequence[str]) -> dict[str, list[str]]:
 
 
 def latest_slot(trigger: CronTrigger, after: datetime, now: datetime) -> datetime | None:
-    """The last fire time in (after, now], or None: missed slots collapse into one."""
-    found = None
-    fire = trigger.get_next_fire_time(None, after + timedelta(seconds=1))
-    for _ in range(SLOT_SEARCH_LIMIT):
-        if fire is None or fire > now:
-            break
-        found = fire
-        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
-    return found
+    """The last fire time in (after, now], or None: missed slots collapse into one.
+
+    Cron triggers only walk forward, so the walk starts a day before ``now`` and widens only
+    if that window holds no fire time: a per-minute schedule down for a year costs 1,440
+    steps, not half a million."""
+    for window in SLOT_WINDOWS:
+        start = after if window is None else max(after, now - window)
+        found = None
+        fire = trigger.get_next_fire_time(None, start + timedelta(seconds=1))
+        for _ in range(SLOT_SEARCH_LIMIT):
+            if fire is None or fire > now:
+                break
+            found = fire
+            fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+        if found is not None or start == after:
+            return found
+    return None
 
 
 def next_slot(trigger: CronTrigger, now: datetime) -> datetime | None:
