@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
 
@@ -315,7 +315,7 @@ async def _site_history(req: Request, site_id: int) -> None:
         sc = entry.checkin
         if sc.submitted_at is not None:
             state = req.t("compliance-state-late" if sc.late else "compliance-state-on-time")
-        elif entry.round.deadline_at < datetime.now(UTC):
+        elif entry.round.deadline_at < utcnow():
             state = req.t("compliance-state-missed")
         else:
             state = req.t("compliance-state-open")
