@@ -21,7 +21,16 @@ from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "config.example.toml"
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
-SECTIONS = ("telegram", "database", "bot", "registration", "delivery", "advisories", "logging")
+SECTIONS = (
+    "telegram",
+    "database",
+    "bot",
+    "registration",
+    "delivery",
+    "advisories",
+    "reports",
+    "logging",
+)
 # Lines of the logging format bot.cli sets up (alembic reports migrations at INFO).
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO) ")
 
