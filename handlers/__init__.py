@@ -10,7 +10,16 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import admin, advisories, chat_member, profile, registration, text, vetting
+from handlers import (
+    admin,
+    advisories,
+    chat_member,
+    profile,
+    registration,
+    reports,
+    text,
+    vetting,
+)
 from handlers import callback_data as cd
 from handlers.base import PerisaiApplication
 
@@ -34,6 +43,8 @@ def register(application: PerisaiApplication) -> None:
         "reinstate": admin.reinstate,
         "advisory": advisories.compose,
         "advisories": advisories.list_advisories,
+        "report": reports.report,
+        "reports": reports.list_reports,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -46,12 +57,17 @@ def register(application: PerisaiApplication) -> None:
         cd.REVIEW: advisories.review,
         cd.ACKNOWLEDGE: advisories.acknowledge,
         cd.ADVISORY: advisories.advisory_action,
+        cd.REPORT: reports.report_choice,
+        cd.TRIAGE: reports.triage,
+        cd.REPORT_EXPORT: reports.export,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))
     # Anything else pressed (old or forged data) still gets an answer.
     application.add_handler(CallbackQueryHandler(registration.choice))
     application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
+    # Photos, videos, documents, locations (a report's), and anything else that is not text.
+    application.add_handler(MessageHandler(private & filters.ATTACHMENT, reports.media))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
     application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))
     application.add_handler(

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from bot.services.advisories import ACK_PREFIX
+from bot.services.reports import TRIAGE_PREFIX
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
@@ -21,6 +22,12 @@ COMPOSE = "av1"  # av1:<step>:<value>
 REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
 ACKNOWLEDGE = ACK_PREFIX  # ak1:<advisory id>; written into queued deliveries by the service
 ADVISORY = "ax1"  # ax1:<s|c|y|e|u>:<advisory id>  status, cancel?, cancel confirmed, export, update
+REPORT = "rp1"  # rp1:<step>:<value>  the reporter's draft
+# rt1:<action>:<report id>; written into queued cards by the service. Actions: a acknowledge,
+# t take, q ask the reporter, e escalate, c close?, r/u/d closed resolved/unfounded/duplicate,
+# n no note, v view with history, m advisory draft from it.
+TRIAGE = TRIAGE_PREFIX
+REPORT_EXPORT = "rx1"  # rx1:<province|_>:<sector|_>:<category|_>  CSV of the listed reports
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
@@ -31,6 +38,9 @@ _SHAPES = {
     REVIEW: re.compile(r"^ar1:([ar]):(\d{1,12})$"),
     ACKNOWLEDGE: re.compile(r"^ak1:(\d{1,12})$"),
     ADVISORY: re.compile(r"^ax1:([scyeu]):(\d{1,12})$"),
+    REPORT: re.compile(r"^rp1:([a-z_]{1,12}):([A-Za-z0-9_]{1,20})$"),
+    TRIAGE: re.compile(r"^rt1:([atqecrudnvm]):(\d{1,12})$"),
+    REPORT_EXPORT: re.compile(r"^rx1:([A-Z]{2}|_):([a-z0-9_]{1,16}):([a-z_]{1,16})$"),
 }
 
 

@@ -441,6 +441,7 @@ class ReportAttachment(Base):
     size: Mapped[int | None] = mapped_column(Integer)
     mime: Mapped[str | None] = mapped_column(String(100))
     file_name: Mapped[str | None] = mapped_column(String(255))
+    caption: Mapped[str | None] = mapped_column(String(1024))
 
 
 class ReportEvent(Base):

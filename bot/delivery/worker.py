@@ -366,7 +366,7 @@ class DeliveryWorker:
             "document": self.bot.send_document,
         }[job.media_kind]
         caption = {"caption": job.text, "parse_mode": ParseMode.HTML} if job.text else {}
-        return await send(job.media_ref, **caption, **common)
+        return await send(**{job.media_kind: job.media_ref}, **caption, **common)
 
     def _failure(self, job: Job, exc: Exception) -> Result:
         verdict = classify(

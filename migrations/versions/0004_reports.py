@@ -84,6 +84,7 @@ def upgrade() -> None:
         sa.Column("size", sa.Integer(), nullable=True),
         sa.Column("mime", sa.String(length=100), nullable=True),
         sa.Column("file_name", sa.String(length=255), nullable=True),
+        sa.Column("caption", sa.String(length=1024), nullable=True),
         sa.CheckConstraint(
             "kind IN ('photo', 'video', 'document')", name=op.f("ck_report_attachments_kind")
         ),
