@@ -23,6 +23,9 @@ from bot.services.report_text import (
     GROUP_ICONS,
     card,
     category_label,
+    escape,
+    fitted,
+    free_text,
     history,
     local_time,
     place_text,
@@ -92,29 +95,38 @@ def _review(req: Request, data: dict) -> str:
     assert req.member is not None
     translator = req.runtime.translator
     site = next((s for s in req.member.active_sites if s.id == data.get("site_id")), None)
-    return req.t(
-        "report-review",
-        urgency=req.t(
-            "report-review-immediate" if data.get("immediate") else "report-review-later"
-        ),
-        category=category_label(translator, req.lang, data["category"]),
-        place=place_text(
-            translator,
-            req.lang,
-            site=site,
-            place=data.get("place"),
-            latitude=data.get("latitude"),
-            longitude=data.get("longitude"),
-            sector=data["sector"],
-            province=data["province"],
-        ),
-        when=when_text(
-            translator, req.lang, data.get("observed", "now"), data.get("observed_text")
-        ),
-        description=data["description"],
-        people=data.get("people") or "-",
-        attachments=len(data.get("attachments", [])),
+    immediate = data.get("immediate")
+    urgency = req.t("report-review-immediate" if immediate else "report-review-later")
+    place = place_text(
+        translator,
+        req.lang,
+        site=site,
+        place=data.get("place"),
+        latitude=data.get("latitude"),
+        longitude=data.get("longitude"),
+        sector=data["sector"],
+        province=data["province"],
     )
+    when = when_text(translator, req.lang, data.get("observed", "now"), data.get("observed_text"))
+
+    def render(description: str, people: str) -> str:
+        text = req.t(
+            "report-review",
+            urgency=urgency,
+            category=category_label(translator, req.lang, data["category"]),
+            place=place,
+            when=when,
+            attachments=len(data.get("attachments", [])),
+        )
+        return "\n".join(
+            [
+                text,
+                free_text(translator, req.lang, "report-label-description", description),
+                free_text(translator, req.lang, "report-label-people", people),
+            ]
+        )
+
+    return fitted(render, data["description"], data.get("people") or "-")
 
 
 def _question(req: Request, prompt: ReportPrompt) -> str:
@@ -378,7 +390,7 @@ async def triage(req: Request) -> None:
             site=found.site,
             attachments=found.attachments,
         )
-        req.reply(text[:TEXT_LIMIT], _triage_keyboard(req, report_id))
+        req.reply(text, _triage_keyboard(req, report_id))
         req.reply(_fit(history(translator, req.lang, found.report, found.events, found.names)))
         return
     # "m": an advisory draft from this report.
@@ -390,14 +402,8 @@ async def triage(req: Request) -> None:
         known_sectors=req.runtime.rules.sectors,
     )
     req.answer()
-    req.reply(
-        req.t(
-            "report-advisory-intro",
-            number=str(report_id),
-            title=prompt.data["title"],
-            body=prompt.data["body"],
-        )
-    )
+    intro = req.t("report-advisory-intro", number=str(report_id), title=prompt.data["title"])
+    req.reply(f"{intro}\n{escape(prompt.data['body'])}")
     advisory_handlers.show(req, prompt)
 
 
@@ -511,7 +517,7 @@ async def list_reports(req: Request) -> None:
     keyboard = InlineKeyboardMarkup(
         [*markup, *inline([(req.t("btn-report-export"), export)]).inline_keyboard]
     )
-    req.reply("\n".join(lines)[:TEXT_LIMIT], keyboard)
+    req.reply("\n".join(lines), keyboard)  # at most OPEN_PAGE short lines
 
 
 @handles(Access.COORDINATOR)

@@ -6,7 +6,8 @@ by the translator.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import html
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,37 @@ CATEGORY_GROUPS: dict[str, tuple[str, ...]] = {
 }
 GROUP_ICONS = {"criminal": "🔴", "precursor": "🟡", "other": "⚪"}
 CATEGORY_GROUP = {code: group for group, codes in CATEGORY_GROUPS.items() for code in codes}
+
+
+# Telegram's limit is 4,096 characters; the HTML tags count here, so this is on the safe side.
+TEXT_MAX = 4000
+PLACE_HTML_MAX = 600
+
+
+def fitted(render: Callable[[str, str], str], description: str, people: str) -> str:
+    """The rendered text; if it would not fit one message, the longest of the reporter's free
+    texts is shortened (marked with …) until it does. The full text stays in the database."""
+    text = render(description, people)
+    for _ in range(6):
+        if len(text) <= TEXT_MAX:
+            break
+        over = len(text) - TEXT_MAX + 1
+        if len(description) >= len(people):
+            description = description[: max(len(description) - over, 20)] + "…"
+        else:
+            people = people[: max(len(people) - over, 20)] + "…"
+        text = render(description, people)
+    return text
+
+
+def free_text(translator: Translator, lang: str, label_key: str, value: str) -> Safe:
+    """A labelled text the reporter typed, escaped here rather than passed to the catalog:
+    Fluent refuses a placeable longer than 1,000 characters."""
+    return Safe(f"{translator.t(lang, label_key)} {escape(value)}")
+
+
+def escape(value: str) -> Safe:
+    return Safe(html.escape(value, quote=False))
 
 
 def category_label(translator: Translator, lang: str, code: str) -> Safe:
@@ -70,7 +102,11 @@ def place_text(
         name = site["name"] if isinstance(site, Mapping) else site.name
         parts.append(translator.t(lang, "report-place-site", name=name))
     if place:
-        parts.append(translator.t(lang, "report-place-text", place=place))
+        text = escape(place)
+        while len(text) > PLACE_HTML_MAX:  # stays well inside a catalog placeable
+            place = place[: len(place) - 20]
+            text = escape(f"{place}…")
+        parts.append(text)
     if latitude is not None and longitude is not None:
         parts.append(
             translator.t(
@@ -111,26 +147,26 @@ def card(
     lines = []
     if report.immediate:
         lines.append(translator.t(lang, "report-card-immediate"))
-    lines.append(
-        translator.t(
+    place = place_text(
+        translator,
+        lang,
+        site=site,
+        place=report.place,
+        latitude=report.latitude,
+        longitude=report.longitude,
+        sector=report.sector,
+        province=report.province,
+    )
+
+    def render(description: str, people: str) -> str:
+        text = translator.t(
             lang,
             "report-card",
             number=str(report.id),
             category=category_label(translator, lang, report.category),
-            place=place_text(
-                translator,
-                lang,
-                site=site,
-                place=report.place,
-                latitude=report.latitude,
-                longitude=report.longitude,
-                sector=report.sector,
-                province=report.province,
-            ),
+            place=place,
             when=when_text(translator, lang, report.observed, report.observed_text),
             submitted=local_time(report.submitted_at, report.province),
-            description=report.description,
-            people=report.people or "-",
             attachments=attachments,
             reporter=reporter.full_name or "-",
             member=str(reporter.id),
@@ -139,7 +175,15 @@ def card(
             username=f"@{reporter.username}" if reporter.username else "-",
             state=status_label(translator, lang, report),
         )
-    )
+        return "\n".join(
+            [
+                text,
+                free_text(translator, lang, "report-label-description", description),
+                free_text(translator, lang, "report-label-people", people),
+            ]
+        )
+
+    lines.append(fitted(render, report.description, report.people or "-"))
     return Safe("\n".join(lines))
 
 
@@ -165,6 +209,6 @@ def history(
             what = translator.t(lang, f"report-history-{event.kind}")
         line = translator.t(lang, "report-history-line", at=at, who=who, what=what)
         if event.note:
-            line = Safe(f"{line}\n{translator.t(lang, 'report-history-note', note=event.note)}")
+            line = Safe(f"{line}\n↳ {escape(event.note)}")
         lines.append(line)
     return Safe("\n".join(lines))

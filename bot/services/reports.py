@@ -37,7 +37,7 @@ from bot.services import audit, flows, members
 from bot.services.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.report_text import card, category_label
+from bot.services.report_text import card, category_label, escape, free_text
 
 FLOW_REPORT = "report"  # the reporter's draft
 FLOW_REPORT_ANSWER = "report_answer"  # the reporter's next text answers a question
@@ -496,8 +496,9 @@ def _route(
             number=str(report.id),
             index=attachment.position,
             total=total,
-            caption=attachment.caption or "",
         )
+        if attachment.caption:
+            caption = f"{caption}\n{escape(attachment.caption)}"
         _queue(
             session,
             report,
@@ -703,8 +704,12 @@ async def ask(
         report,
         reporter,
         DELIVERY_QUESTION,
-        text=translator.t(
-            reporter.language, "report-question", number=str(report.id), question=question
+        text="\n".join(
+            [
+                translator.t(reporter.language, "report-question", number=str(report.id)),
+                escape(question),
+                translator.t(reporter.language, "report-question-hint"),
+            ]
         ),
         reply_markup={
             "force_reply": True,
@@ -792,12 +797,14 @@ async def take_answer(
             report,
             asker,
             DELIVERY_ANSWER,
-            text=translator.t(
-                asker.language,
-                "report-answer-forward",
-                number=str(report.id),
-                question=question.note or "",
-                answer=answer_text,
+            text="\n".join(
+                [
+                    translator.t(asker.language, "report-answer-forward", number=str(report.id)),
+                    free_text(
+                        translator, asker.language, "report-label-question", question.note or ""
+                    ),
+                    free_text(translator, asker.language, "report-label-answer", answer_text),
+                ]
             ),
             reply_markup=triage_markup(translator, asker.language, report.id),
         )
@@ -983,18 +990,17 @@ async def begin_advisory(
     category = category_label(translator, lang, report.category).split(" ", 1)[1]
     province = translator.province(lang, report.province)
     title = translator.t(lang, "report-advisory-title", category=category, province=province)
-    body = translator.t(
+    lead = translator.t(
         lang,
         "report-advisory-body",
         category=category,
         province=province,
         sector=translator.sector(lang, report.sector),
-        description=report.description,
     )
     data: dict[str, Any] = {
         # Catalog output is HTML-escaped; the advisory stores what the author typed.
         "title": html.unescape(title)[:150],
-        "body": html.unescape(body)[:2600],
+        "body": f"{html.unescape(lead)} {report.description}"[:2600],
         "sectors": [report.sector] if report.sector in known_sectors else [],
         "provinces": [report.province],
         "from_report": report.id,

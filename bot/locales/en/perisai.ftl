@@ -454,8 +454,6 @@ report-review =
     Category: { $category }
     Where: { $place }
     When: { $when }
-    What happened: { $description }
-    People/vehicles: { $people }
     Attachments: { $attachments }
 report-review-immediate = 🚨 <b>Danger now</b>
 report-review-later = No immediate danger
@@ -491,16 +489,13 @@ report-card =
     Category: { $category }
     Where: { $place }
     When: { $when } (reported { $submitted })
-    What happened: { $description }
-    People/vehicles: { $people }
     Attachments: { $attachments }
     Reporter: { $reporter } (#{ $member }), { $organisation }, { $phone }, { $username }
     Status: { $state }
 report-place-site = { $name }
-report-place-text = { $place }
 report-place-location = 📍 <a href="https://maps.google.com/?q={ $latitude },{ $longitude }">{ $latitude }, { $longitude }</a>
 report-place-area = { $sector }, { $province }
-report-attachment-caption = Report #{ $number } · { $index }/{ $total } { $caption }
+report-attachment-caption = Report #{ $number } · { $index }/{ $total }
 btn-report-ack = 👀 Acknowledge
 btn-report-take = 🙋 Take it
 btn-report-ask = ❓ Ask the reporter
@@ -517,7 +512,6 @@ report-ask-note = Report #{ $number } → { $state }. Type an internal note (not
 report-ask-closure = Close report #{ $number } as:
 report-history-header = <b>History of report #{ $number }</b>
 report-history-line = { $at } · { $who }: { $what }
-report-history-note = ↳ { $note }
 report-history-state = state → { $state }
 report-history-submitted = submitted the report
 report-history-question = asked the reporter
@@ -529,9 +523,8 @@ report-export-caption = { $count } reports. Personal data: keep it within the pr
 report-advisory-intro =
     An advisory draft from report #{ $number }, for that report's sector and province (you can change them). Suggested title: <b>{ $title }</b>
     Suggested text:
-    { $body }
 report-advisory-title = { $category } in { $province }
-report-advisory-body = Reported: { $category } near a { $sector } site, { $province }. { $description }
+report-advisory-body = Reported: { $category } near a { $sector } site, { $province }.
 
 ## Reports: to the reporter
 report-notice-acknowledged = Your report #{ $number } has been acknowledged by a coordinator.
@@ -539,14 +532,14 @@ report-notice-in_progress = Your report #{ $number } is being handled by a coord
 report-notice-escalated = Your report #{ $number } has been passed to the police.
 report-notice-closed = Your report #{ $number } is closed: { $closure }. Thank you for your vigilance.
 report-question = ❓ A coordinator asks about your report #{ $number }:
-    { $question }
-    <i>Reply to this message with your answer.</i>
+report-question-hint = <i>Reply to this message with your answer.</i>
 report-answer-hint = Your answer
 report-answer-sent = Thank you, your answer has been passed on (report #{ $number }).
-report-answer-forward =
-    💬 <b>The reporter's answer, report #{ $number }</b>
-    Question: { $question }
-    Answer: { $answer }
+report-answer-forward = 💬 <b>The reporter's answer, report #{ $number }</b>
+report-label-question = Question:
+report-label-answer = Answer:
+report-label-description = What happened:
+report-label-people = People/vehicles:
 report-none-mine = You have not sent a report yet. Send /report or tap 🚨 Report.
 report-mine-header = <b>Your reports</b>
 report-mine-line = #{ $number } { $category } · { $state } · { $submitted }

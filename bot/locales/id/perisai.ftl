@@ -447,8 +447,6 @@ report-review =
     Jenis: { $category }
     Tempat: { $place }
     Waktu: { $when }
-    Kejadian: { $description }
-    Orang/kendaraan: { $people }
     Lampiran: { $attachments }
 report-review-immediate = 🚨 <b>Ada bahaya sekarang</b>
 report-review-later = Tidak ada bahaya langsung
@@ -484,16 +482,13 @@ report-card =
     Jenis: { $category }
     Tempat: { $place }
     Waktu: { $when } (dilaporkan { $submitted })
-    Kejadian: { $description }
-    Orang/kendaraan: { $people }
     Lampiran: { $attachments }
     Pelapor: { $reporter } (#{ $member }), { $organisation }, { $phone }, { $username }
     Status: { $state }
 report-place-site = { $name }
-report-place-text = { $place }
 report-place-location = 📍 <a href="https://maps.google.com/?q={ $latitude },{ $longitude }">{ $latitude }, { $longitude }</a>
 report-place-area = { $sector }, { $province }
-report-attachment-caption = Laporan #{ $number } · { $index }/{ $total } { $caption }
+report-attachment-caption = Laporan #{ $number } · { $index }/{ $total }
 btn-report-ack = 👀 Terima
 btn-report-take = 🙋 Saya tangani
 btn-report-ask = ❓ Tanya pelapor
@@ -510,7 +505,6 @@ report-ask-note = Laporan #{ $number } → { $state }. Ketik catatan internal (t
 report-ask-closure = Tutup laporan #{ $number } sebagai:
 report-history-header = <b>Riwayat laporan #{ $number }</b>
 report-history-line = { $at } · { $who }: { $what }
-report-history-note = ↳ { $note }
 report-history-state = status → { $state }
 report-history-submitted = mengirim laporan
 report-history-question = bertanya kepada pelapor
@@ -522,9 +516,8 @@ report-export-caption = { $count } laporan. Data pribadi: simpan di dalam progra
 report-advisory-intro =
     Draf peringatan dari laporan #{ $number }, untuk sektor dan provinsi laporan itu (dapat diubah nanti). Usulan judul: <b>{ $title }</b>
     Usulan isi:
-    { $body }
 report-advisory-title = { $category } di { $province }
-report-advisory-body = Dilaporkan: { $category } di sekitar lokasi { $sector }, { $province }. { $description }
+report-advisory-body = Dilaporkan: { $category } di sekitar lokasi { $sector }, { $province }.
 
 ## Laporan: kepada pelapor
 report-notice-acknowledged = Laporan #{ $number } Anda sudah diterima koordinator.
@@ -532,14 +525,14 @@ report-notice-in_progress = Laporan #{ $number } Anda sedang ditangani koordinat
 report-notice-escalated = Laporan #{ $number } Anda sudah diteruskan ke polisi.
 report-notice-closed = Laporan #{ $number } Anda ditutup: { $closure }. Terima kasih atas kewaspadaan Anda.
 report-question = ❓ Koordinator bertanya tentang laporan #{ $number } Anda:
-    { $question }
-    <i>Balas pesan ini dengan jawaban Anda.</i>
+report-question-hint = <i>Balas pesan ini dengan jawaban Anda.</i>
 report-answer-hint = Jawaban Anda
 report-answer-sent = Terima kasih, jawaban Anda sudah diteruskan (laporan #{ $number }).
-report-answer-forward =
-    💬 <b>Jawaban pelapor, laporan #{ $number }</b>
-    Pertanyaan: { $question }
-    Jawaban: { $answer }
+report-answer-forward = 💬 <b>Jawaban pelapor, laporan #{ $number }</b>
+report-label-question = Pertanyaan:
+report-label-answer = Jawaban:
+report-label-description = Kejadian:
+report-label-people = Orang/kendaraan:
 report-none-mine = Anda belum mengirim laporan. Kirim /report atau tekan 🚨 Lapor.
 report-mine-header = <b>Laporan Anda</b>
 report-mine-line = #{ $number } { $category } · { $state } · { $submitted }
