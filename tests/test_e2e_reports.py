@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from bot.db.models import (
     Delivery,
     FlowState,
+    MemberStatus,
     Report,
     ReportAttachment,
     ReportEvent,
@@ -466,3 +467,19 @@ async def test_oversized_and_unsupported_attachments_are_refused_and_nothing_is_
         ).all()
         assert [a.kind for a in attachments] == ["photo", "photo", "video", "document", "photo"]
         assert attachments[3].file_name == "denah.pdf"
+
+
+async def test_only_active_members_report(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    await make_member(sessionmaker, 101, sites=[("mall", "JI")], status=MemberStatus.PENDING)
+    await make_member(sessionmaker, 102, sites=[("mall", "JI")], status=MemberStatus.SUSPENDED)
+    pending, suspended, stranger = emulator.user(101), emulator.user(102), emulator.user(103)
+    await say(pending, "/report", "menunggu pemeriksaan koordinator")
+    await say(suspended, "🚨 Lapor", "ditangguhkan")
+    await say(stranger, "/report", "belum terdaftar")
+    stranger.mark()
+    await stranger.send_photo()
+    await stranger.wait_for_text("belum terdaftar")
+    async with sessionmaker() as session:
+        assert (await session.scalars(select(FlowState))).all() == []
