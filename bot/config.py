@@ -147,6 +147,16 @@ class CheckinsConfig(_Section):
     compliance_weeks: Annotated[int, Field(ge=1, le=104)] = 8
 
 
+class ReportsConfig(_Section):
+    # Reports one member may submit per hour (counted in the database).
+    max_per_hour: Annotated[int, Field(ge=1, le=1000)] = 10
+    # Photos, videos and documents per report, and the size of each.
+    max_attachments: Annotated[int, Field(ge=0, le=10)] = 5
+    max_attachment_mb: Annotated[int, Field(ge=1, le=2000)] = 20
+    # Characters of "what happened"; the other texts are bounded by the code.
+    max_text: Annotated[int, Field(ge=100, le=3000)] = 2000
+
+
 class LoggingConfig(_Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
@@ -167,6 +177,7 @@ class Settings(BaseSettings):
     delivery: DeliveryConfig = DeliveryConfig()
     advisories: AdvisoriesConfig = AdvisoriesConfig()
     checkins: CheckinsConfig = CheckinsConfig()
+    reports: ReportsConfig = ReportsConfig()
     logging: LoggingConfig = LoggingConfig()
     # Where the file was read from; relative paths (the SQLite file) resolve against it.
     config_dir: Path = Path(".")

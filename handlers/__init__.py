@@ -17,6 +17,7 @@ from handlers import (
     checkins,
     profile,
     registration,
+    reports,
     text,
     vetting,
 )
@@ -46,6 +47,8 @@ def register(application: PerisaiApplication) -> None:
         "checkin": checkins.launch,
         "compliance": checkins.compliance_view,
         "schedules": checkins.list_schedules,
+        "report": reports.report,
+        "reports": reports.list_reports,
     }
     for name, callback in commands.items():
         application.add_handler(CommandHandler(name, callback, filters=private))
@@ -61,12 +64,17 @@ def register(application: PerisaiApplication) -> None:
         cd.CHECKIN: checkins.press,
         cd.LAUNCH: checkins.launch_choice,
         cd.COMPLIANCE: checkins.compliance_action,
+        cd.REPORT: reports.report_choice,
+        cd.TRIAGE: reports.triage,
+        cd.REPORT_EXPORT: reports.export,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))
     # Anything else pressed (old or forged data) still gets an answer.
     application.add_handler(CallbackQueryHandler(registration.choice))
     application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
+    # Photos, videos, documents, locations (a report's), and anything else that is not text.
+    application.add_handler(MessageHandler(private & filters.ATTACHMENT, reports.media))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
     application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))
     application.add_handler(

@@ -9,6 +9,7 @@ from bot.services import invites, members
 from bot.services.errors import ServiceError
 from bot.services.invites import InviteRequest
 from handlers.base import Access, Request, handles
+from handlers.reports import main_keyboard
 
 INVITE_KEYS = {"uses", "days", "org", "sector", "province"}
 
@@ -93,5 +94,9 @@ async def reinstate(req: Request) -> None:
     await members.reinstate(req.session, coordinator=req.member, target=target)
     req.reply(req.t("reinstate-done", number=str(target.id), name=target.full_name or "-"))
     if target.telegram_user_id is not None:
-        req.send(target.telegram_user_id, req.tr(target.language, "reinstate-notice"))
+        req.send(
+            target.telegram_user_id,
+            req.tr(target.language, "reinstate-notice"),
+            main_keyboard(req, target),
+        )
         req.refresh_commands(target.telegram_user_id, target)

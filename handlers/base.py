@@ -138,7 +138,7 @@ class Request:
         self,
         chat_id: int,
         text: str,
-        markup: InlineKeyboardMarkup | None = None,
+        markup: Markup = None,
         *,
         priority: int = NOTICE_PRIORITY,
     ) -> None:

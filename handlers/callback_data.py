@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from bot.services.advisories import ACK_PREFIX
 from bot.services.checkins import CHECKIN_PREFIX
+from bot.services.reports import TRIAGE_PREFIX
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
@@ -27,6 +28,12 @@ CHECKIN = (
 )
 LAUNCH = "cl1"  # cl1:<step>:<value>  the /checkin flow
 COMPLIANCE = "cp1"  # cp1:csv
+REPORT = "rp1"  # rp1:<step>:<value>  the reporter's draft
+# rt1:<action>:<report id>; written into queued cards by the service. Actions: a acknowledge,
+# t take, q ask the reporter, e escalate, c close?, r/u/d closed resolved/unfounded/duplicate,
+# n no note, v view with history, m advisory draft from it.
+TRIAGE = TRIAGE_PREFIX
+REPORT_EXPORT = "rx1"  # rx1:<province|_>:<sector|_>:<category|_>  CSV of the listed reports
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
@@ -40,6 +47,9 @@ _SHAPES = {
     CHECKIN: re.compile(r"^ci1:(\d{1,12}):(?:([ynam]):(\d{1,12})|([bs]))$"),
     LAUNCH: re.compile(r"^cl1:([a-z]{1,12}):([A-Za-z0-9_]{1,20})$"),
     COMPLIANCE: re.compile(r"^cp1:(csv)$"),
+    REPORT: re.compile(r"^rp1:([a-z_]{1,12}):([A-Za-z0-9_]{1,20})$"),
+    TRIAGE: re.compile(r"^rt1:([atqecrudnvm]):(\d{1,12})$"),
+    REPORT_EXPORT: re.compile(r"^rx1:([A-Z]{2}|_):([a-z0-9_]{1,16}):([a-z_]{1,16})$"),
 }
 
 

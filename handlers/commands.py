@@ -6,7 +6,7 @@ from bot.db.models import Member, MemberStatus
 
 NEWCOMER = ("start", "help")
 WAITING = ("start", "leave")  # pending, rejected, suspended: status, and the right to erasure
-OPERATOR = ("advisories", "profile", "language", "help", "cancel", "leave")
+OPERATOR = ("report", "reports", "advisories", "profile", "language", "help", "cancel", "leave")
 COORDINATOR = (
     "advisory",
     "pending",
@@ -25,7 +25,8 @@ def commands_for(member: Member | None) -> tuple[str, ...]:
     if member.status != MemberStatus.ACTIVE:
         return WAITING
     if member.is_coordinator:
-        return COORDINATOR[:1] + OPERATOR[:1] + COORDINATOR[1:] + OPERATOR[1:]
+        # Advisories and vetting first; then reports (triage), then what everyone has.
+        return ("advisory", "advisories", *COORDINATOR[1:], "reports", "report", *OPERATOR[3:])
     return OPERATOR
 
 

@@ -11,6 +11,7 @@ from handlers.commands import commands_for
 from handlers.keyboards import inline
 from handlers.registration import show_prompt
 from handlers.render import member_card
+from handlers.reports import main_keyboard
 
 
 def _profile(req: Request) -> None:
@@ -113,4 +114,4 @@ async def help_command(req: Request) -> None:
     assert req.member is not None
     lines = [req.t("help-header")]
     lines.extend(f"/{name} — {req.t(f'cmd-{name}')}" for name in commands_for(req.member))
-    req.reply("\n".join(lines))
+    req.reply("\n".join(lines), main_keyboard(req, req.member))

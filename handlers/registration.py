@@ -19,6 +19,7 @@ from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import member_card, status_text
+from handlers.reports import main_keyboard
 
 COLUMNS = {Step.SITE_SECTOR: 2, Step.SITE_PROVINCE: 2, Step.LANGUAGE: 2, Step.CONSENT: 2}
 
@@ -99,11 +100,11 @@ def show_outcome(req: Request, done: Finished) -> None:
         case "cancelled":
             req.reply(req.t("reg-cancelled"), ReplyKeyboardRemove())
         case "site_added":
-            req.reply(req.t("site-added"), ReplyKeyboardRemove())
+            req.reply(req.t("site-added"), main_keyboard(req, member or req.member))
         case "registered":
             assert member is not None
             if done.via_invite:
-                req.reply(req.t("reg-done-active"), ReplyKeyboardRemove())
+                req.reply(req.t("reg-done-active"), main_keyboard(req, member))
             else:
                 key = "reg-done-pending-invite-lapsed" if done.invite_lapsed else "reg-done-pending"
                 req.reply(req.t(key), ReplyKeyboardRemove())
@@ -136,7 +137,7 @@ async def start(req: Request) -> None:
     """/start [invite code]: begin or resume registration, or show one's status."""
     member = req.member
     if member is not None and member.status != MemberStatus.LEFT:
-        req.reply(status_text(req, member))
+        req.reply(status_text(req, member), main_keyboard(req, member))
         req.refresh_commands(req.user.id, member)
         return
     args = req.context.args or []
@@ -200,6 +201,6 @@ async def cancel(req: Request) -> None:
     if state is not None:
         req.lang = state.data.get("language") or req.lang
         await flows.clear(req.session, req.user.id)
-        req.reply(req.t("flow-cancelled"), ReplyKeyboardRemove())
+        req.reply(req.t("flow-cancelled"), main_keyboard(req, req.member))
     else:
-        req.reply(req.t("flow-nothing-to-cancel"), ReplyKeyboardRemove())
+        req.reply(req.t("flow-nothing-to-cancel"), main_keyboard(req, req.member))

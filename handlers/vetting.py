@@ -12,6 +12,7 @@ from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import member_card
+from handlers.reports import main_keyboard
 
 
 def card(req: Request, reader: Member, applicant: Member) -> tuple[str, InlineKeyboardMarkup]:
@@ -106,7 +107,9 @@ def _after_decision(req: Request, result: vetting.Decision) -> None:
         req.reply(req.t("vet-done-approved" if result.approved else "vet-done-rejected"))
     if applicant.telegram_user_id is not None:
         key = "vet-applicant-approved" if result.approved else "vet-applicant-rejected"
-        req.send(applicant.telegram_user_id, req.tr(applicant.language, key))
+        # Approved: they get the 🚨 Report button with the news.
+        markup = main_keyboard(req, applicant) if result.approved else None
+        req.send(applicant.telegram_user_id, req.tr(applicant.language, key), markup)
         req.refresh_commands(applicant.telegram_user_id, applicant)
 
 

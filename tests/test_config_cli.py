@@ -29,6 +29,7 @@ SECTIONS = (
     "delivery",
     "advisories",
     "checkins",
+    "reports",
     "logging",
 )
 # Lines of the logging format bot.cli sets up (alembic reports migrations at INFO).

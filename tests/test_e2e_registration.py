@@ -118,6 +118,6 @@ async def test_two_users_register_in_parallel_and_a_coordinator_approves(
     await emulator.wait_until(
         lambda: (
             [c["command"] for c in emulator.commands.get(("chat:1001", ""), [])]
-            == ["advisories", "profile", "language", "help", "cancel", "leave"]
+            == ["report", "reports", "advisories", "profile", "language", "help", "cancel", "leave"]
         )
     )

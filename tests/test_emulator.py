@@ -17,6 +17,8 @@ from telegram import (
     BotCommandScopeChat,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputMediaPhoto,
+    InputMediaVideo,
     KeyboardButton,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
@@ -492,6 +494,42 @@ async def test_files_upload_and_download(emu: BotApiEmulator, bot: Bot) -> None:
     assert photo.photo and photo.caption == "pic"
     copy = await bot.copy_message(1001, 1001, photo.message_id)
     assert alice.messages[-1].message_id == copy.message_id and alice.messages[-1].kind == "photo"
+
+
+async def test_users_send_media_and_the_bot_passes_it_on(emu: BotApiEmulator, bot: Bot) -> None:
+    alice, bob = emu.user(1001), emu.user(1002)
+    sent = await alice.send_photo(b"\x89PNG big picture", caption="pintu <b>")
+    assert sent["caption"] == "pintu <b>" and len(sent["photo"]) == 2
+    largest = sent["photo"][-1]
+    assert "file_path" not in largest and largest["file_size"] == len(b"\x89PNG big picture")
+    file = await bot.get_file(largest["file_id"])
+    assert bytes(await file.download_as_bytearray()) == b"\x89PNG big picture"
+    video = (await alice.send_video(b"mp4", size=30_000_000))["video"]
+    assert video["file_size"] == 30_000_000 and video["mime_type"] == "video/mp4"
+    document = (await alice.send_document(b"%PDF", file_name="a.pdf"))["document"]
+    assert document["file_name"] == "a.pdf"
+
+    # Passed on by file_id: the same file, no upload.
+    await bot.send_photo(1002, largest["file_id"], caption="1/3")
+    await bot.send_video(1002, video["file_id"])
+    await bot.send_document(1002, document["file_id"])
+    await bot.send_location(1002, latitude=-7.25, longitude=112.75)
+    assert [m.kind for m in bob.messages] == ["photo", "video", "document", "location"]
+    assert bob.messages[0].media[0]["file_id"] == largest["file_id"]
+    assert bob.messages[0].text == "1/3"
+    assert bob.messages[3].media == {"latitude": -7.25, "longitude": 112.75}
+    with pytest.raises(BadRequest, match="latitude"):
+        await bot.send_location(1002, latitude=123.0, longitude=0.0)
+
+    album = await bot.send_media_group(
+        1002,
+        [InputMediaPhoto(largest["file_id"], caption="a"), InputMediaVideo(video["file_id"])],
+    )
+    assert len(album) == 2 and album[0].media_group_id == album[1].media_group_id
+    copy = await bot.copy_message(1002, 1001, sent["message_id"])
+    assert bob.messages[-1].message_id == copy.message_id and bob.messages[-1].kind == "photo"
+    location = await alice.send_location(-6.2, 106.8)
+    assert location["location"] == {"latitude": -6.2, "longitude": 106.8}
 
 
 async def test_group_chat_and_press_on_given_message(emu: BotApiEmulator, bot: Bot) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -336,6 +337,11 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A media message instead of text (reports' attachments): "photo", "video", "document"
+    # with a Telegram file_id in media_ref (text is the caption), or "location" with
+    # "latitude,longitude". NULL: a text message.
+    media_kind: Mapped[str | None] = mapped_column(String(16))
+    media_ref: Mapped[str | None] = mapped_column(String(255))
     # A check-in's checklist message: reminders reply to it once it is sent.
     site_checkin_id: Mapped[int | None] = mapped_column(
         ForeignKey("site_checkins.id", ondelete="SET NULL"), index=True
@@ -472,3 +478,124 @@ class CheckinAnswer(Base):
     note: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     late: Mapped[bool] = mapped_column(default=False)  # given after the round's deadline
+
+
+# --- Suspicious activity reports ---
+
+
+class ReportStatus(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    ESCALATED = "escalated"  # passed to the police
+    CLOSED = "closed"
+
+
+REPORT_CATEGORIES = (
+    # The sixteen behaviour categories of the ISE-SAR functional standard, then "other".
+    "breach",
+    "misrep",
+    "theft",
+    "sabotage",
+    "cyber",
+    "threat",
+    "aviation",
+    "eliciting",
+    "probing",
+    "recruiting",
+    "photography",
+    "surveillance",
+    "materials",
+    "expertise",
+    "weapons",
+    "sector",
+    "other",
+)
+REPORT_CLOSURES = ("resolved", "unfounded", "duplicate")
+ATTACHMENT_KINDS = ("photo", "video", "document")
+
+
+class Report(Base):
+    """A suspicious activity report, submitted by a member; triaged by coordinators."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(_in("status", ReportStatus), name="status"),
+        CheckConstraint(
+            f"category IN ({', '.join(repr(c) for c in REPORT_CATEGORIES)})", name="category"
+        ),
+        CheckConstraint(
+            f"closure IS NULL OR closure IN ({', '.join(repr(c) for c in REPORT_CLOSURES)})",
+            name="closure",
+        ),
+        Index("ix_reports_status_submitted_at", "status", "submitted_at"),
+        Index("ix_reports_reporter_submitted_at", "reporter_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16), default=ReportStatus.NEW)
+    immediate: Mapped[bool] = mapped_column(default=False)  # someone in danger now
+    category: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    # Where: one of the reporter's sites, or a shared location and/or a typed place.
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    place: Mapped[str | None] = mapped_column(String(300))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # What routes it: the site's sector and province (or those given for another place).
+    sector: Mapped[str] = mapped_column(String(16))
+    province: Mapped[str] = mapped_column(String(2))
+    # When it was seen: "now", "hour", "today", or "earlier" with the reporter's words.
+    observed: Mapped[str] = mapped_column(String(16))
+    observed_text: Mapped[str | None] = mapped_column(String(120))
+    people: Mapped[str] = mapped_column(Text, default="")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    closure: Mapped[str | None] = mapped_column(String(16))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    attachments: Mapped[list[ReportAttachment]] = relationship(
+        order_by="ReportAttachment.position", cascade="all, delete-orphan"
+    )
+
+
+class ReportAttachment(Base):
+    """A photo, video or document of a report, kept as Telegram's file_id (not downloaded)."""
+
+    __tablename__ = "report_attachments"
+    __table_args__ = (CheckConstraint(f"kind IN {ATTACHMENT_KINDS!r}", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))
+    file_id: Mapped[str] = mapped_column(String(255))
+    file_unique_id: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    mime: Mapped[str | None] = mapped_column(String(100))
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    caption: Mapped[str | None] = mapped_column(String(1024))
+
+
+class ReportEvent(Base):
+    """A report's history: state changes, questions to the reporter and their answers.
+
+    ``note`` is internal (coordinators only); ``internal`` events are not told to the reporter.
+    """
+
+    __tablename__ = "report_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # "submitted", "state", "question", "answer", "advisory"
+    kind: Mapped[str] = mapped_column(String(16))
+    from_state: Mapped[str | None] = mapped_column(String(16))
+    to_state: Mapped[str | None] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    internal: Mapped[bool] = mapped_column(default=False)
+    # For a question: the delivery that carries it, so a reply to it finds the report.
+    delivery_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -42,6 +42,9 @@ class Job:
     paid: bool
     attempts: int  # including this one
     lease_deadline: float  # loop.time() after which another worker may take the row
+    # A photo, video, document (Telegram file_id) or location ("lat,lon") instead of text.
+    media_kind: str | None = None
+    media_ref: str | None = None
 
     @property
     def order(self) -> tuple[int, int]:
@@ -82,6 +85,8 @@ _CLAIM_COLUMNS = (
     _D.c.reply_to_message_id,
     _D.c.paid_broadcast,
     _D.c.attempts,
+    _D.c.media_kind,
+    _D.c.media_ref,
 )
 
 
@@ -139,6 +144,8 @@ async def claim(
             paid=bool(r.paid_broadcast),
             attempts=r.attempts + 1,
             lease_deadline=lease_deadline,
+            media_kind=r.media_kind,
+            media_ref=r.media_ref,
         )
         for r in rows
     ]

@@ -55,6 +55,10 @@ class CallbackAnswer:
         return f"<CallbackAnswer {self.id} data={self.data!r} result={self.result!r}>"
 
 
+def _with_caption(content: JSON, caption: str | None) -> JSON:
+    return content | ({"caption": caption} if caption is not None else {})
+
+
 class EmulatedUser:
     """A Telegram user chatting with the bot in their private chat (chat id == user id).
 
@@ -141,6 +145,44 @@ class EmulatedUser:
 
     async def send_location(self, latitude: float, longitude: float) -> JSON:
         return await self.post({"location": {"latitude": latitude, "longitude": longitude}})
+
+    async def send_photo(
+        self,
+        content: bytes = b"\x89PNG photo",
+        *,
+        caption: str | None = None,
+        size: int | None = None,
+    ) -> JSON:
+        """Send a photo: Telegram delivers several sizes, the largest last."""
+        thumb = self.emu.user_file("photo", content[:16]) | {"width": 90, "height": 90}
+        full = self.emu.user_file("photo", content, size=size) | {"width": 1280, "height": 960}
+        return await self.post(_with_caption({"photo": [thumb, full]}, caption))
+
+    async def send_video(
+        self,
+        content: bytes = b"video",
+        *,
+        caption: str | None = None,
+        size: int | None = None,
+        mime_type: str = "video/mp4",
+    ) -> JSON:
+        meta = self.emu.user_file("video", content, mime_type=mime_type, size=size)
+        video = meta | {"width": 1280, "height": 720, "duration": 5}
+        return await self.post(_with_caption({"video": video}, caption))
+
+    async def send_document(
+        self,
+        content: bytes = b"document",
+        *,
+        file_name: str = "file.pdf",
+        mime_type: str = "application/pdf",
+        caption: str | None = None,
+        size: int | None = None,
+    ) -> JSON:
+        meta = self.emu.user_file(
+            "document", content, file_name=file_name, mime_type=mime_type, size=size
+        )
+        return await self.post(_with_caption({"document": meta}, caption))
 
     async def press(
         self,

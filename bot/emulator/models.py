@@ -97,10 +97,11 @@ class StoredMessage:
     disable_notification: bool = False
     reply_to_message_id: int | None = None
     link_preview_options: JSON | None = None
-    # "text", "photo" or "document".
+    # "text", "photo", "video", "document" or "location".
     kind: str = "text"
-    # The photo sizes list / document dict for media messages.
+    # The photo sizes list / video or document dict / location for media messages.
     media: Any = None
+    media_group_id: str | None = None
     edit_count: int = 0
     edited: bool = False
     edit_date: int | None = None

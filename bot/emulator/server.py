@@ -65,7 +65,17 @@ _TEXT_FIELDS = _names(
 )
 
 # Methods that create messages: these count toward flood limits.
-SEND_METHODS = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage"})
+SEND_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendVideo",
+        "sendLocation",
+        "sendMediaGroup",
+        "copyMessage",
+    }
+)
 
 _DEFAULT_EXCLUDED_UPDATES = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
 
@@ -203,7 +213,8 @@ class BotApiEmulator:
         self._methods: dict[str, tuple[str, Handler]] = {}
         method_names = _names(
             "getMe logOut close getUpdates setWebhook deleteWebhook getWebhookInfo "
-            "sendMessage sendPhoto sendDocument copyMessage editMessageText "
+            "sendMessage sendPhoto sendDocument sendVideo sendLocation sendMediaGroup "
+            "copyMessage editMessageText "
             "editMessageCaption editMessageReplyMarkup deleteMessage deleteMessages "
             "answerCallbackQuery setMyCommands getMyCommands deleteMyCommands sendChatAction "
             "setMyDescription getMyDescription setMyShortDescription getMyShortDescription "
@@ -808,6 +819,8 @@ class BotApiEmulator:
                 data["caption"] = msg.text
             if msg.entities:
                 data["caption_entities"] = msg.entities
+        if msg.media_group_id is not None:
+            data["media_group_id"] = msg.media_group_id
         if msg.protect_content:
             data["has_protected_content"] = True
         if with_reply and msg.reply_to_message_id is not None:
@@ -874,6 +887,34 @@ class BotApiEmulator:
     def file_content(self, file_id: str) -> bytes:
         """The bytes of a file the bot uploaded (tests read exports with this)."""
         return self._files[file_id][1]
+
+    def user_file(
+        self,
+        kind: str,
+        content: bytes = b"",
+        *,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        size: int | None = None,
+    ) -> JSON:
+        """A file a user uploads (photo size, video, document...): registered so the bot can
+        getFile and download it, or send it on by file_id. ``size`` overrides the reported
+        file_size (to claim a large file without holding its bytes)."""
+        self._next_file += 1
+        meta: JSON = {
+            "file_id": f"USR{kind.upper()}{self._next_file:06d}",
+            "file_unique_id": f"UU{self._next_file:06d}",
+            "file_size": len(content) if size is None else size,
+            "file_path": f"{kind}s/user_file_{self._next_file}",
+        }
+        if file_name is not None:
+            meta["file_name"] = file_name
+        if mime_type is not None:
+            meta["mime_type"] = mime_type
+        self._files[meta["file_id"]] = (meta, content)
+        public = dict(meta)
+        public.pop("file_path")  # only getFile reveals the path
+        return public
 
     def _new_file(self, value: Any, kind: str) -> JSON:
         """Register an uploaded file (or accept a file_id/URL string) → file metadata."""
@@ -1005,9 +1046,17 @@ class BotApiEmulator:
         self._flood_check(chat)
         meta = self._new_file(p.get(kind), kind)
         meta.pop("file_path", None)  # only getFile reveals the path
-        media: Any = [meta | {"width": 320, "height": 320}] if kind == "photo" else meta
         msg = self._new_message(
-            chat, p, plain, raw, parse_mode, entities, markup, reply_to, kind=kind, media=media
+            chat,
+            p,
+            plain,
+            raw,
+            parse_mode,
+            entities,
+            markup,
+            reply_to,
+            kind=kind,
+            media=_media_json(kind, meta),
         )
         return self._message_json(msg)
 
@@ -1016,6 +1065,64 @@ class BotApiEmulator:
 
     async def _m_send_document(self, p: JSON) -> JSON:
         return await self._send_media(p, "document")
+
+    async def _m_send_video(self, p: JSON) -> JSON:
+        return await self._send_media(p, "video")
+
+    async def _m_send_location(self, p: JSON) -> JSON:
+        chat = self._chat(p.get("chat_id"))
+        self._check_reachable(chat)
+        latitude, longitude = p.get("latitude"), p.get("longitude")
+        if not isinstance(latitude, float | int) or not -90 <= latitude <= 90:
+            raise _bad("wrong latitude specified")
+        if not isinstance(longitude, float | int) or not -180 <= longitude <= 180:
+            raise _bad("wrong longitude specified")
+        markup = self._validate_markup(p.get("reply_markup"))
+        reply_to = self._reply_target(chat, p)
+        self._flood_check(chat)
+        media = {"latitude": float(latitude), "longitude": float(longitude)}
+        msg = self._new_message(
+            chat, p, "", None, None, [], markup, reply_to, kind="location", media=media
+        )
+        return self._message_json(msg)
+
+    async def _m_send_media_group(self, p: JSON) -> list[JSON]:
+        """An album of 2 to 10 photos/videos (or documents); each item may have a caption."""
+        chat = self._chat(p.get("chat_id"))
+        self._check_reachable(chat)
+        items = p.get("media")
+        if not isinstance(items, list) or not 2 <= len(items) <= 10:
+            raise _bad("wrong number of media in the album")
+        reply_to = self._reply_target(chat, p)
+        self._flood_check(chat)
+        group_id = str(10_000_000 + self._next_file)
+        sent = []
+        for item in items:
+            kind = item.get("type") if isinstance(item, dict) else None
+            if kind not in ("photo", "video", "document", "audio"):
+                raise _bad("unsupported media type in the album")
+            ref = item.get("media")
+            if isinstance(ref, str) and ref.startswith("attach://"):
+                ref = p.get(ref[len("attach://") :])
+            fields = {k: v for k, v in item.items() if k in ("caption", "parse_mode")}
+            plain, raw, parse_mode, entities = self._format(fields, "caption", required=False)
+            meta = self._new_file(ref, kind)
+            meta.pop("file_path", None)
+            msg = self._new_message(
+                chat,
+                p,
+                plain,
+                raw,
+                parse_mode,
+                entities,
+                None,
+                reply_to,
+                kind=kind,
+                media=_media_json(kind, meta),
+            )
+            msg.media_group_id = group_id
+            sent.append(self._message_json(msg))
+        return sent
 
     async def _m_copy_message(self, p: JSON) -> JSON:
         chat = self._chat(p.get("chat_id"))
@@ -1043,6 +1150,9 @@ class BotApiEmulator:
             text = user_source.get("text", user_source.get("caption", ""))
             html, parse_mode, entities = text, None, list(user_source.get("entities", []))
             kind, media = "text", None
+            for media_kind in ("photo", "video", "document", "location"):
+                if media_kind in user_source:
+                    kind, media = media_kind, user_source[media_kind]
         if "caption" in p and kind != "text":
             text, html, parse_mode, entities = self._format(p, "caption", required=False)
         self._flood_check(chat)
@@ -1290,6 +1400,15 @@ class BotApiEmulator:
 
     async def _m_get_my_name(self, p: JSON) -> JSON:
         return {"name": self._get_text_setting(self.names, p) or self.bot_first_name}
+
+
+def _media_json(kind: str, meta: JSON) -> Any:
+    """The Message field for a sent file: photo sizes, or the video/document object."""
+    if kind == "photo":
+        return [meta | {"width": 320, "height": 320}]
+    if kind == "video":
+        return meta | {"width": 640, "height": 360, "duration": 1}
+    return meta
 
 
 def _validate_inline_button(button: Any) -> None:

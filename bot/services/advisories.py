@@ -128,6 +128,8 @@ def _options(step: str, data: dict[str, Any], known_sectors: Sequence[str], memb
     options = list(CHOICES.get(step, ()))
     if data.get("supersedes") and step in ("title", "body", "actions"):
         options.append("keep")  # an update changes what it needs to, nothing more
+    elif data.get("from_report") and step in ("title", "body"):
+        options.append("keep")  # prefilled from a report: keep or retype
     return options
 
 

@@ -486,3 +486,157 @@ compliance-export-caption = Check-ins of the last { $weeks } weeks: { $count } r
 schedules-none = No recurring check-in is set. An administrator adds one with <code>perisai schedules add</code>.
 schedules-header = 🗓 <b>Recurring check-ins</b> (times are each venue's local time):
 schedules-line = • #{ $number } { $name }: <code>{ $cron }</code> · { $sectors } · { $provinces } · { $hours } h to answer. Next: { $next }
+## Suspicious activity reports
+cmd-report = Report suspicious activity
+cmd-reports = Reports (yours, or in your area)
+btn-report = 🚨 Report
+btn-share-location = 📍 Send my current location
+report-intro = ☎️ <b>If anyone is in danger now, call 112 (police 110) first.</b> Then report here what you saw; the coordinators responsible for that place get it at once. /cancel stops the report at any time.
+report-emergency =
+    🚨 <b>CALL 112 NOW</b> (police: <b>110</b>).
+    Get yourself and others to safety first. This report does not replace an emergency call; continue below once you are safe.
+report-emergency-short = 🚨 If anyone is in danger: call <b>112</b> (police <b>110</b>).
+report-resumed = You have an unfinished report; let us continue from the last step.
+report-cancelled = Report cancelled; nothing was sent.
+report-ask-urgency = Is anyone in danger <b>right now</b>?
+report-option-urgency-yes = 🚨 Yes, there is danger now
+report-option-urgency-no = No immediate danger
+report-ask-category =
+    What did you observe? Choose the closest:
+    { $legend }
+report-group-criminal = criminal activity or threat
+report-group-precursor = behaviour to be checked
+report-group-other = other
+report-cat-breach = Breach or attempted intrusion
+report-cat-misrep = Misrepresentation, false identity
+report-cat-theft = Theft, loss or diversion
+report-cat-sabotage = Sabotage, tampering, vandalism
+report-cat-cyber = Cyberattack
+report-cat-threat = Expressed or implied threat
+report-cat-aviation = Aviation activity, including drones
+report-cat-eliciting = Eliciting information
+report-cat-probing = Testing or probing of security
+report-cat-recruiting = Recruiting or financing
+report-cat-photography = Photography
+report-cat-surveillance = Observation or surveillance
+report-cat-materials = Materials acquisition or storage
+report-cat-expertise = Acquisition of expertise
+report-cat-weapons = Weapons collection or discovery
+report-cat-sector = Sector-specific incident
+report-cat-other = Other
+report-ask-description =
+    What happened? Describe the behaviour: what was done, for how long, what caught your attention (at most { $max } characters).
+    <i>Appearance, ethnicity, religion or gender are not indicators; report behaviour.</i>
+report-ask-where = Where? Choose one of your sites, or send a location (📎 › Location), or type the address.
+report-option-where-elsewhere = 📍 Another place
+report-ask-place = Send the location with the button below (or 📎 › Location), or type the address or name of the place.
+report-ask-province = In which province?
+report-ask-when = When?
+report-option-when-now = Now, still going on
+report-option-when-hour = Within the last hour
+report-option-when-today = Earlier today
+report-option-when-earlier = Earlier (type the time)
+report-when-text = { $text }
+report-ask-when-text = When exactly? Type the date and time, e.g. "yesterday 21:30".
+report-ask-people =
+    People or vehicles involved? Number, clothing, what they carried, which way they went; vehicles: type, colour, number plate.
+    <i>Appearance, ethnicity, religion or gender are not indicators; report behaviour.</i>
+report-option-people-skip = Skip
+report-ask-media = Photos, videos or documents? Send them here ({ $count } so far, at most { $max }, each at most { $mb } MB), then tap Done.
+report-option-media-done = Done ▶️
+report-attached = 📎 Attachment received ({ $count }/{ $max }).
+report-review =
+    <b>Check your report</b>
+    { $urgency }
+    Category: { $category }
+    Where: { $place }
+    When: { $when }
+    Attachments: { $attachments }
+report-review-immediate = 🚨 <b>Danger now</b>
+report-review-later = No immediate danger
+report-option-review-submit = ✅ Submit the report
+report-option-review-cancel = ✖️ Cancel
+report-submitted = ✅ Report #{ $number } received and passed to { $coordinators } coordinator(s). You will be told here of every change.
+report-media-no-draft = To send photos, videos, documents or a location to the coordinators, start a report with /report or the 🚨 Report button.
+error-report-unsupported = That cannot be used here. A report takes text, photos, videos and documents (PDF, images, videos, text; each at most { $mb } MB), and a location at the "where" step. Your report is kept.
+error-report-too-large = That file is larger than { $mb } MB. Please send a smaller one; your report is kept.
+error-report-too-many = The report already has { $max } attachments, the limit. Tap Done to continue; your report is kept.
+error-report-location-here = A location can only be sent at the "where" step.
+error-report-rate = You have sent { $max } reports in the last hour, the limit. This report is kept: submit it again later. If anyone is in danger, call 112 (police 110).
+error-report-scope = That report is outside your area.
+error-report-gone = That report does not exist.
+error-report-closed = Report #{ $number } is already closed.
+error-report-state = Report #{ $number } is already { $state }.
+error-report-reporter-gone = The reporter is no longer active; the question cannot be sent.
+error-report-filter = “{ $arg }” is not a known filter. For example: <code>/reports province=JI sector=mall category=photography</code>
+
+## Reports: coordinators
+report-state-new = New
+report-state-acknowledged = Acknowledged
+report-state-in_progress = In progress
+report-state-escalated = Escalated to police
+report-state-closed = Closed
+report-closure-resolved = Resolved
+report-closure-unfounded = Unfounded
+report-closure-duplicate = Duplicate
+report-closure-none = -
+report-card-immediate = 🚨 <b>IMMEDIATE: the reporter says someone is in danger now</b>
+report-card =
+    <b>Suspicious activity report #{ $number }</b>
+    Category: { $category }
+    Where: { $place }
+    When: { $when } (reported { $submitted })
+    Attachments: { $attachments }
+    Reporter: { $reporter } (#{ $member }), { $organisation }, { $phone }, { $username }
+    Status: { $state }
+report-place-site = { $name }
+report-place-location = 📍 <a href="https://maps.google.com/?q={ $latitude },{ $longitude }">{ $latitude }, { $longitude }</a>
+report-place-area = { $sector }, { $province }
+report-attachment-caption = Report #{ $number } · { $index }/{ $total }
+btn-report-ack = 👀 Acknowledge
+btn-report-take = 🙋 Take it
+btn-report-ask = ❓ Ask the reporter
+btn-report-escalate = 🚓 Escalate to police
+btn-report-close = ✔️ Close
+btn-report-history = 📜 History
+btn-report-advisory = 📝 Draft an advisory
+btn-report-export = ⬇️ Reports CSV
+btn-report-no-note = No note
+report-changed = Report #{ $number }: { $state }.
+report-ask-question = Type your question for the reporter of report #{ $number } (they do not see your name), or /cancel.
+report-question-sent = Question sent to the reporter of report #{ $number }; you will get the answer here.
+report-ask-note = Report #{ $number } → { $state }. Type an internal note (not shown to the reporter), or tap No note.
+report-ask-closure = Close report #{ $number } as:
+report-history-header = <b>History of report #{ $number }</b>
+report-history-line = { $at } · { $who }: { $what }
+report-history-state = state → { $state }
+report-history-submitted = submitted the report
+report-history-question = asked the reporter
+report-history-answer = answered
+report-history-advisory = started an advisory draft from this report
+report-list-header = <b>Open reports in your area: { $total }</b> (urgent first, then the oldest)
+report-list-line = #{ $number } { $urgent }{ $category } · { $province } · { $sector } · { $state } · { $submitted }
+report-export-caption = { $count } reports. Personal data: keep it within the programme.
+report-advisory-intro =
+    An advisory draft from report #{ $number }, for that report's sector and province (you can change them). Suggested title: <b>{ $title }</b>
+    Suggested text:
+report-advisory-title = { $category } in { $province }
+report-advisory-body = Reported: { $category } near a { $sector } site, { $province }.
+
+## Reports: to the reporter
+report-notice-acknowledged = Your report #{ $number } has been acknowledged by a coordinator.
+report-notice-in_progress = Your report #{ $number } is being handled by a coordinator.
+report-notice-escalated = Your report #{ $number } has been passed to the police.
+report-notice-closed = Your report #{ $number } is closed: { $closure }. Thank you for your vigilance.
+report-question = ❓ A coordinator asks about your report #{ $number }:
+report-question-hint = <i>Reply to this message with your answer.</i>
+report-answer-hint = Your answer
+report-answer-sent = Thank you, your answer has been passed on (report #{ $number }).
+report-answer-forward = 💬 <b>The reporter's answer, report #{ $number }</b>
+report-label-question = Question:
+report-label-answer = Answer:
+report-label-description = What happened:
+report-label-people = People/vehicles:
+report-none-mine = You have not sent a report yet. Send /report or tap 🚨 Report.
+report-mine-header = <b>Your reports</b>
+report-mine-line = #{ $number } { $category } · { $state } · { $submitted }

@@ -479,3 +479,157 @@ compliance-export-caption = Check-in { $weeks } minggu terakhir: { $count } bari
 schedules-none = Belum ada check-in berkala. Administrator menambahkannya dengan <code>perisai schedules add</code>.
 schedules-header = 🗓 <b>Check-in berkala</b> (waktu setempat tiap lokasi):
 schedules-line = • #{ $number } { $name }: <code>{ $cron }</code> · { $sectors } · { $provinces } · { $hours } jam untuk menjawab. Berikutnya: { $next }
+## Laporan aktivitas mencurigakan
+cmd-report = Laporkan aktivitas mencurigakan
+cmd-reports = Laporan (milik Anda, atau di wilayah Anda)
+btn-report = 🚨 Lapor
+btn-share-location = 📍 Kirim lokasi saya sekarang
+report-intro = ☎️ <b>Jika ada orang dalam bahaya sekarang, telepon 112 (polisi 110) lebih dulu.</b> Lalu laporkan di sini apa yang Anda lihat; koordinator yang bertanggung jawab atas lokasi itu akan segera menerimanya. /cancel menghentikan laporan kapan saja.
+report-emergency =
+    🚨 <b>TELEPON 112 SEKARANG</b> (polisi: <b>110</b>).
+    Selamatkan diri dan orang lain lebih dulu. Laporan ini tidak menggantikan panggilan darurat; lanjutkan di bawah setelah Anda aman.
+report-emergency-short = 🚨 Jika ada yang dalam bahaya: telepon <b>112</b> (polisi <b>110</b>).
+report-resumed = Anda punya laporan yang belum selesai; mari lanjutkan dari langkah terakhir.
+report-cancelled = Laporan dibatalkan; tidak ada yang dikirim.
+report-ask-urgency = Apakah ada orang dalam bahaya <b>sekarang</b>?
+report-option-urgency-yes = 🚨 Ya, ada bahaya sekarang
+report-option-urgency-no = Tidak, tidak ada bahaya langsung
+report-ask-category =
+    Apa yang Anda amati? Pilih yang paling mendekati:
+    { $legend }
+report-group-criminal = tindak pidana atau ancaman
+report-group-precursor = perilaku yang perlu diperiksa
+report-group-other = lainnya
+report-cat-breach = Penerobosan atau upaya masuk
+report-cat-misrep = Penyamaran, identitas palsu
+report-cat-theft = Pencurian, kehilangan, penyimpangan
+report-cat-sabotage = Sabotase, perusakan
+report-cat-cyber = Serangan siber
+report-cat-threat = Ancaman terucap atau tersirat
+report-cat-aviation = Aktivitas udara, termasuk drone
+report-cat-eliciting = Mengorek informasi
+report-cat-probing = Menguji atau menyelidiki pengamanan
+report-cat-recruiting = Perekrutan atau pendanaan
+report-cat-photography = Pemotretan
+report-cat-surveillance = Pengamatan atau pengintaian
+report-cat-materials = Pengadaan atau penyimpanan bahan
+report-cat-expertise = Mencari keahlian
+report-cat-weapons = Penemuan atau pengumpulan senjata
+report-cat-sector = Kejadian khusus sektor
+report-cat-other = Lainnya
+report-ask-description =
+    Apa yang terjadi? Tuliskan perilakunya: apa yang dilakukan, berapa lama, apa yang menarik perhatian Anda (paling banyak { $max } karakter).
+    <i>Penampilan, suku, agama, atau jenis kelamin bukan tanda ancaman; laporkan perilaku.</i>
+report-ask-where = Di mana? Pilih salah satu lokasi Anda, atau kirim lokasi (📎 › Lokasi), atau ketik alamatnya.
+report-option-where-elsewhere = 📍 Tempat lain
+report-ask-place = Kirim lokasinya dengan tombol di bawah (atau 📎 › Lokasi), atau ketik alamat atau nama tempatnya.
+report-ask-province = Di provinsi mana?
+report-ask-when = Kapan?
+report-option-when-now = Sekarang, masih berlangsung
+report-option-when-hour = Dalam satu jam terakhir
+report-option-when-today = Tadi, hari ini
+report-option-when-earlier = Lebih awal (ketik waktunya)
+report-when-text = { $text }
+report-ask-when-text = Kapan tepatnya? Ketik tanggal dan jamnya, misalnya "kemarin 21.30".
+report-ask-people =
+    Orang atau kendaraan yang terlibat? Jumlah, pakaian, barang bawaan, arah pergi; kendaraan: jenis, warna, nomor polisi.
+    <i>Penampilan, suku, agama, atau jenis kelamin bukan tanda ancaman; laporkan perilaku.</i>
+report-option-people-skip = Lewati
+report-ask-media = Foto, video, atau dokumen? Kirim di sini (sudah { $count } dari paling banyak { $max }, masing-masing paling besar { $mb } MB), lalu tekan Selesai.
+report-option-media-done = Selesai ▶️
+report-attached = 📎 Lampiran diterima ({ $count }/{ $max }).
+report-review =
+    <b>Periksa laporan Anda</b>
+    { $urgency }
+    Jenis: { $category }
+    Tempat: { $place }
+    Waktu: { $when }
+    Lampiran: { $attachments }
+report-review-immediate = 🚨 <b>Ada bahaya sekarang</b>
+report-review-later = Tidak ada bahaya langsung
+report-option-review-submit = ✅ Kirim laporan
+report-option-review-cancel = ✖️ Batal
+report-submitted = ✅ Laporan #{ $number } diterima dan diteruskan kepada { $coordinators } koordinator. Anda akan diberi tahu setiap perkembangannya di sini.
+report-media-no-draft = Untuk mengirim foto, video, dokumen, atau lokasi kepada koordinator, mulai laporan dengan /report atau tombol 🚨 Lapor.
+error-report-unsupported = Itu tidak dapat dipakai di sini. Laporan menerima teks, foto, video, dan dokumen (PDF, gambar, video, teks; masing-masing paling besar { $mb } MB), dan lokasi pada langkah "di mana". Laporan Anda tetap tersimpan.
+error-report-too-large = Berkas itu lebih besar dari { $mb } MB. Kirim yang lebih kecil; laporan Anda tetap tersimpan.
+error-report-too-many = Laporan sudah berisi { $max } lampiran, batasnya. Tekan Selesai untuk melanjutkan; laporan Anda tetap tersimpan.
+error-report-location-here = Lokasi hanya dapat dikirim pada langkah "di mana".
+error-report-rate = Anda sudah mengirim { $max } laporan dalam satu jam terakhir, batasnya. Laporan ini tetap tersimpan: kirim lagi nanti. Jika ada yang dalam bahaya, telepon 112 (polisi 110).
+error-report-scope = Laporan itu di luar wilayah Anda.
+error-report-gone = Laporan itu tidak ada.
+error-report-closed = Laporan #{ $number } sudah ditutup.
+error-report-state = Laporan #{ $number } sudah berstatus { $state }.
+error-report-reporter-gone = Pelapor tidak lagi aktif; pertanyaan tidak dapat dikirim.
+error-report-filter = “{ $arg }” bukan penyaring yang dikenal. Contoh: <code>/reports province=JI sector=mall category=photography</code>
+
+## Laporan: koordinator
+report-state-new = Baru
+report-state-acknowledged = Diterima koordinator
+report-state-in_progress = Sedang ditangani
+report-state-escalated = Diteruskan ke polisi
+report-state-closed = Ditutup
+report-closure-resolved = Selesai
+report-closure-unfounded = Tidak terbukti
+report-closure-duplicate = Duplikat
+report-closure-none = -
+report-card-immediate = 🚨 <b>SEGERA: pelapor menyatakan ada orang dalam bahaya sekarang</b>
+report-card =
+    <b>Laporan aktivitas mencurigakan #{ $number }</b>
+    Jenis: { $category }
+    Tempat: { $place }
+    Waktu: { $when } (dilaporkan { $submitted })
+    Lampiran: { $attachments }
+    Pelapor: { $reporter } (#{ $member }), { $organisation }, { $phone }, { $username }
+    Status: { $state }
+report-place-site = { $name }
+report-place-location = 📍 <a href="https://maps.google.com/?q={ $latitude },{ $longitude }">{ $latitude }, { $longitude }</a>
+report-place-area = { $sector }, { $province }
+report-attachment-caption = Laporan #{ $number } · { $index }/{ $total }
+btn-report-ack = 👀 Terima
+btn-report-take = 🙋 Saya tangani
+btn-report-ask = ❓ Tanya pelapor
+btn-report-escalate = 🚓 Teruskan ke polisi
+btn-report-close = ✔️ Tutup
+btn-report-history = 📜 Riwayat
+btn-report-advisory = 📝 Buat peringatan
+btn-report-export = ⬇️ CSV laporan
+btn-report-no-note = Tanpa catatan
+report-changed = Laporan #{ $number }: { $state }.
+report-ask-question = Ketik pertanyaan untuk pelapor laporan #{ $number } (pelapor tidak melihat nama Anda), atau /cancel.
+report-question-sent = Pertanyaan dikirim kepada pelapor laporan #{ $number }; jawabannya akan Anda terima di sini.
+report-ask-note = Laporan #{ $number } → { $state }. Ketik catatan internal (tidak ditunjukkan kepada pelapor), atau tekan Tanpa catatan.
+report-ask-closure = Tutup laporan #{ $number } sebagai:
+report-history-header = <b>Riwayat laporan #{ $number }</b>
+report-history-line = { $at } · { $who }: { $what }
+report-history-state = status → { $state }
+report-history-submitted = mengirim laporan
+report-history-question = bertanya kepada pelapor
+report-history-answer = menjawab
+report-history-advisory = memulai draf peringatan dari laporan ini
+report-list-header = <b>Laporan terbuka di wilayah Anda: { $total }</b> (yang mendesak dulu, lalu yang paling lama)
+report-list-line = #{ $number } { $urgent }{ $category } · { $province } · { $sector } · { $state } · { $submitted }
+report-export-caption = { $count } laporan. Data pribadi: simpan di dalam program.
+report-advisory-intro =
+    Draf peringatan dari laporan #{ $number }, untuk sektor dan provinsi laporan itu (dapat diubah nanti). Usulan judul: <b>{ $title }</b>
+    Usulan isi:
+report-advisory-title = { $category } di { $province }
+report-advisory-body = Dilaporkan: { $category } di sekitar lokasi { $sector }, { $province }.
+
+## Laporan: kepada pelapor
+report-notice-acknowledged = Laporan #{ $number } Anda sudah diterima koordinator.
+report-notice-in_progress = Laporan #{ $number } Anda sedang ditangani koordinator.
+report-notice-escalated = Laporan #{ $number } Anda sudah diteruskan ke polisi.
+report-notice-closed = Laporan #{ $number } Anda ditutup: { $closure }. Terima kasih atas kewaspadaan Anda.
+report-question = ❓ Koordinator bertanya tentang laporan #{ $number } Anda:
+report-question-hint = <i>Balas pesan ini dengan jawaban Anda.</i>
+report-answer-hint = Jawaban Anda
+report-answer-sent = Terima kasih, jawaban Anda sudah diteruskan (laporan #{ $number }).
+report-answer-forward = 💬 <b>Jawaban pelapor, laporan #{ $number }</b>
+report-label-question = Pertanyaan:
+report-label-answer = Jawaban:
+report-label-description = Kejadian:
+report-label-people = Orang/kendaraan:
+report-none-mine = Anda belum mengirim laporan. Kirim /report atau tekan 🚨 Lapor.
+report-mine-header = <b>Laporan Anda</b>
+report-mine-line = #{ $number } { $category } · { $state } · { $submitted }
