@@ -301,7 +301,9 @@ async def media(req: Request) -> None:
     state = await flows.load(req.session, req.user.id)
     member = req.member
     if state is None or state.flow != reports.FLOW_REPORT:
-        if member is None or member.status != MemberStatus.ACTIVE:
+        if state is not None:
+            req.reply(req.t("error-type-answer"))  # another flow's step, not a report's
+        elif member is None or member.status != MemberStatus.ACTIVE:
             req.reply(req.t("status-unregistered" if member is None else f"status-{member.status}"))
         else:
             req.reply(req.t("report-media-no-draft"))

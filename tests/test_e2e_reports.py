@@ -192,8 +192,10 @@ async def test_triage_questions_and_notices_within_scope_only(
     await ani.press("👀 Terima", message=card)
     notice = await reporter.wait_for_text("sudah diterima koordinator")
     assert f"#{report_id}" in notice.text
+    ani.mark()
     await tap(bima, "🙋 Saya tangani", "Sedang ditangani")
     await reporter.wait_for_text("sedang ditangani")
+    await ani.wait_for_text("Sedang ditangani (oleh Bima)")
     again = await ani.press_data(card.message_id, f"rt1:a:{report_id}")
     assert "sudah berstatus Sedang ditangani" in (await again.wait())["text"]
 

@@ -56,6 +56,7 @@ DELIVERY_MEDIA = "report_media"
 DELIVERY_NOTICE = "report_notice"  # to the reporter: a change of state
 DELIVERY_QUESTION = "report_question"  # to the reporter: a coordinator's question
 DELIVERY_ANSWER = "report_answer"  # to the asking coordinator
+DELIVERY_COLLEAGUE = "report_colleague"  # to the other coordinators: who moved it
 
 STEPS = (
     "urgency",
@@ -608,6 +609,22 @@ async def change(
                 closure=translator.t(reporter.language, f"report-closure-{closure or 'none'}"),
             ),
         )
+    # The other coordinators who got the card learn who moved it, so nobody duplicates work.
+    for colleague in await responsible(session, report):
+        if colleague.id != coordinator.id and colleague.telegram_user_id:
+            _queue(
+                session,
+                report,
+                colleague,
+                DELIVERY_COLLEAGUE,
+                text=translator.t(
+                    colleague.language,
+                    "report-colleague-changed",
+                    number=str(report.id),
+                    state=translator.t(colleague.language, f"report-state-{to}"),
+                    by=coordinator.full_name or f"#{coordinator.id}",
+                ),
+            )
     await session.flush()
     return Change(report, previous)
 

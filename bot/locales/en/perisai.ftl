@@ -505,6 +505,7 @@ btn-report-history = 📜 History
 btn-report-advisory = 📝 Draft an advisory
 btn-report-export = ⬇️ Reports CSV
 btn-report-no-note = No note
+report-colleague-changed = Report #{ $number }: { $state } (by { $by }).
 report-changed = Report #{ $number }: { $state }.
 report-ask-question = Type your question for the reporter of report #{ $number } (they do not see your name), or /cancel.
 report-question-sent = Question sent to the reporter of report #{ $number }; you will get the answer here.

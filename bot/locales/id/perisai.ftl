@@ -498,6 +498,7 @@ btn-report-history = 📜 Riwayat
 btn-report-advisory = 📝 Buat peringatan
 btn-report-export = ⬇️ CSV laporan
 btn-report-no-note = Tanpa catatan
+report-colleague-changed = Laporan #{ $number }: { $state } (oleh { $by }).
 report-changed = Laporan #{ $number }: { $state }.
 report-ask-question = Ketik pertanyaan untuk pelapor laporan #{ $number } (pelapor tidak melihat nama Anda), atau /cancel.
 report-question-sent = Pertanyaan dikirim kepada pelapor laporan #{ $number }; jawabannya akan Anda terima di sini.
