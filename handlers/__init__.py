@@ -60,6 +60,7 @@ def register(application: PerisaiApplication) -> None:
         cd.REPORT: reports.report_choice,
         cd.TRIAGE: reports.triage,
         cd.REPORT_EXPORT: reports.export,
+        cd.REPORTS_ADVISORY: reports.advisory_from_list,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))

@@ -521,6 +521,10 @@ report-history-advisory = started an advisory draft from this report
 report-list-header = <b>Open reports in your area: { $total }</b> (urgent first, then the oldest)
 report-list-line = #{ $number } { $urgent }{ $category } · { $province } · { $sector } · { $state } · { $submitted }
 report-export-caption = { $count } reports. Personal data: keep it within the programme.
+report-advisory-title-many = { $category }: { $count } related reports
+report-advisory-body-many = { $count } related incidents were reported:
+btn-report-advisory-many = 📝 Advisory from these reports
+error-report-advisory-count = An advisory draft is made from 1 to { $max } reports.
 report-advisory-intro =
     An advisory draft from report #{ $number }, for that report's sector and province (you can change them). Suggested title: <b>{ $title }</b>
     Suggested text:
