@@ -68,7 +68,9 @@ def register(application: PerisaiApplication) -> None:
     application.add_handler(CallbackQueryHandler(registration.choice))
     application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
     # Photos, videos, documents, locations (a report's), and anything else that is not text.
-    application.add_handler(MessageHandler(private & filters.ATTACHMENT, reports.media))
+    # New messages only: a live location would otherwise arrive again with every move.
+    fresh = filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(private & fresh & filters.ATTACHMENT, reports.media))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
     application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))
     application.add_handler(
