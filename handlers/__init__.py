@@ -67,6 +67,7 @@ def register(application: PerisaiApplication) -> None:
         cd.REPORT: reports.report_choice,
         cd.TRIAGE: reports.triage,
         cd.REPORT_EXPORT: reports.export,
+        cd.REPORTS_ADVISORY: reports.advisory_from_list,
     }
     for prefix, callback in callbacks.items():
         application.add_handler(CallbackQueryHandler(callback, pattern=cd.pattern(prefix)))
@@ -74,7 +75,9 @@ def register(application: PerisaiApplication) -> None:
     application.add_handler(CallbackQueryHandler(registration.choice))
     application.add_handler(MessageHandler(private & filters.CONTACT, registration.contact))
     # Photos, videos, documents, locations (a report's), and anything else that is not text.
-    application.add_handler(MessageHandler(private & filters.ATTACHMENT, reports.media))
+    # New messages only: a live location would otherwise arrive again with every move.
+    fresh = filters.UpdateType.MESSAGE
+    application.add_handler(MessageHandler(private & fresh & filters.ATTACHMENT, reports.media))
     application.add_handler(MessageHandler(private & filters.TEXT & ~filters.COMMAND, text.text))
     application.add_handler(MessageHandler(private & filters.COMMAND, text.unknown_command))
     application.add_handler(

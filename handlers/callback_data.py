@@ -34,6 +34,7 @@ REPORT = "rp1"  # rp1:<step>:<value>  the reporter's draft
 # n no note, v view with history, m advisory draft from it.
 TRIAGE = TRIAGE_PREFIX
 REPORT_EXPORT = "rx1"  # rx1:<province|_>:<sector|_>:<category|_>  CSV of the listed reports
+REPORTS_ADVISORY = "rm1"  # rm1:<province|_>:<sector|_>:<category|_>  advisory from those listed
 
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
@@ -50,6 +51,7 @@ _SHAPES = {
     REPORT: re.compile(r"^rp1:([a-z_]{1,12}):([A-Za-z0-9_]{1,20})$"),
     TRIAGE: re.compile(r"^rt1:([atqecrudnvm]):(\d{1,12})$"),
     REPORT_EXPORT: re.compile(r"^rx1:([A-Z]{2}|_):([a-z0-9_]{1,16}):([a-z_]{1,16})$"),
+    REPORTS_ADVISORY: re.compile(r"^rm1:([A-Z]{2}|_):([a-z0-9_]{1,16}):([a-z_]{1,16})$"),
 }
 
 

@@ -301,7 +301,9 @@ async def media(req: Request) -> None:
     state = await flows.load(req.session, req.user.id)
     member = req.member
     if state is None or state.flow != reports.FLOW_REPORT:
-        if member is None or member.status != MemberStatus.ACTIVE:
+        if state is not None:
+            req.reply(req.t("error-type-answer"))  # another flow's step, not a report's
+        elif member is None or member.status != MemberStatus.ACTIVE:
             req.reply(req.t("status-unregistered" if member is None else f"status-{member.status}"))
         else:
             req.reply(req.t("report-media-no-draft"))
@@ -394,15 +396,20 @@ async def triage(req: Request) -> None:
         req.reply(_fit(history(translator, req.lang, found.report, found.events, found.names)))
         return
     # "m": an advisory draft from this report.
+    await _advisory_draft(req, [report_id])
+
+
+async def _advisory_draft(req: Request, report_ids: list[int]) -> None:
     prompt = await reports.begin_advisory(
-        session,
-        coordinator=member,
-        report_id=report_id,
-        translator=translator,
+        req.session,
+        coordinator=req.member,
+        report_ids=report_ids,
+        translator=req.runtime.translator,
         known_sectors=req.runtime.rules.sectors,
     )
     req.answer()
-    intro = req.t("report-advisory-intro", number=str(report_id), title=prompt.data["title"])
+    numbers = ", #".join(str(i) for i in prompt.data["from_reports"])
+    intro = req.t("report-advisory-intro", number=numbers, title=prompt.data["title"])
     req.reply(f"{intro}\n{escape(prompt.data['body'])}")
     advisory_handlers.show(req, prompt)
 
@@ -514,9 +521,11 @@ async def list_reports(req: Request) -> None:
         filters.sector or "_",
         filters.category or "_",
     )
-    keyboard = InlineKeyboardMarkup(
-        [*markup, *inline([(req.t("btn-report-export"), export)]).inline_keyboard]
-    )
+    actions = [(req.t("btn-report-export"), export)]
+    if len(shown) >= 2:
+        many = cd.build(cd.REPORTS_ADVISORY, *export.split(":")[1:])
+        actions.append((req.t("btn-report-advisory-many"), many))
+    keyboard = InlineKeyboardMarkup([*markup, *inline(actions).inline_keyboard])
     req.reply("\n".join(lines), keyboard)  # at most OPEN_PAGE short lines
 
 
@@ -536,3 +545,22 @@ async def export(req: Request) -> None:
         to_csv(reports.EXPORT_COLUMNS, rows),
         req.t("report-export-caption", count=len(rows)),
     )
+
+
+@handles(Access.COORDINATOR)
+async def advisory_from_list(req: Request) -> None:
+    """An advisory draft from the open reports a filtered /reports shows (the first few)."""
+    fields = button_fields(req, cd.REPORTS_ADVISORY)
+    if fields is None:
+        return
+    province, sector, category = (None if f == "_" else f for f in fields)
+    shown, _ = await reports.open_reports(
+        req.session,
+        coordinator=req.member,
+        filters=Filters(province, sector, category),
+        limit=reports.MANY_MAX,
+    )
+    if not shown:
+        req.answer(req.t("button-stale"), alert=True)
+        return
+    await _advisory_draft(req, [r.id for r in shown])

@@ -192,8 +192,10 @@ async def test_triage_questions_and_notices_within_scope_only(
     await ani.press("👀 Terima", message=card)
     notice = await reporter.wait_for_text("sudah diterima koordinator")
     assert f"#{report_id}" in notice.text
+    ani.mark()
     await tap(bima, "🙋 Saya tangani", "Sedang ditangani")
     await reporter.wait_for_text("sedang ditangani")
+    await ani.wait_for_text("Sedang ditangani (oleh Bima)")
     again = await ani.press_data(card.message_id, f"rt1:a:{report_id}")
     assert "sudah berstatus Sedang ditangani" in (await again.wait())["text"]
 
@@ -323,6 +325,26 @@ async def test_open_list_is_by_urgency_and_age_and_a_report_starts_an_advisory(
         assert state.data["sectors"] == ["mall"] and state.data["provinces"] == ["JI"]
         assert state.data["title"] == "Pemotretan di Jawa Timur"
         assert "memotret pintu servis" in state.data["body"]
+
+    # Several: the open reports a (filtered) list shows, urgent first.
+    await say(ani, "/cancel", "Dibatalkan")
+    await say(ani, "/reports", "wilayah Anda: 2")
+    ani.mark()
+    await ani.press("📝 Buat peringatan dari laporan ini")
+    intro = await ani.wait_for_text("Draf peringatan dari laporan")
+    assert f"#{urgent}, #{routine}" in intro.text
+    await ani.wait_for_text("Judul (5")
+    async with sessionmaker() as session:
+        data = (await session.get(FlowState, 9001)).data
+        assert data["from_reports"] == [urgent, routine] and data["provinces"] == ["JI"]
+        assert data["title"] == "Ancaman terucap atau tersirat: 2 laporan yang berkaitan"
+        assert "meledakkan pintu utara" in data["body"] and "memotret" in data["body"]
+        events = await session.scalars(
+            select(ReportEvent.report_id).where(ReportEvent.kind == "advisory")
+        )
+        assert sorted(events.all()) == sorted([routine, urgent, routine])
+    forged = await emulator.user(101).press_data(1, "rm1:_:_:_")
+    assert "tidak berwenang" in (await forged.wait())["text"]
 
 
 async def test_rate_limit_keeps_the_draft(

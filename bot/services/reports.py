@@ -9,6 +9,7 @@ durable delivery queue, so a report and everything announcing it commit together
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -37,7 +38,7 @@ from bot.services import audit, flows, members
 from bot.services.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.report_text import card, category_label, escape, free_text
+from bot.services.report_text import card, escape, free_text
 
 FLOW_REPORT = "report"  # the reporter's draft
 FLOW_REPORT_ANSWER = "report_answer"  # the reporter's next text answers a question
@@ -56,6 +57,7 @@ DELIVERY_MEDIA = "report_media"
 DELIVERY_NOTICE = "report_notice"  # to the reporter: a change of state
 DELIVERY_QUESTION = "report_question"  # to the reporter: a coordinator's question
 DELIVERY_ANSWER = "report_answer"  # to the asking coordinator
+DELIVERY_COLLEAGUE = "report_colleague"  # to the other coordinators: who moved it
 
 STEPS = (
     "urgency",
@@ -608,6 +610,22 @@ async def change(
                 closure=translator.t(reporter.language, f"report-closure-{closure or 'none'}"),
             ),
         )
+    # The other coordinators who got the card learn who moved it, so nobody duplicates work.
+    for colleague in await responsible(session, report):
+        if colleague.id != coordinator.id and colleague.telegram_user_id:
+            _queue(
+                session,
+                report,
+                colleague,
+                DELIVERY_COLLEAGUE,
+                text=translator.t(
+                    colleague.language,
+                    "report-colleague-changed",
+                    number=str(report.id),
+                    state=translator.t(colleague.language, f"report-state-{to}"),
+                    by=coordinator.full_name or f"#{coordinator.id}",
+                ),
+            )
     await session.flush()
     return Change(report, previous)
 
@@ -974,42 +992,75 @@ async def export_rows(
 # ---------------------------------------------------------------------- advisory from a report
 
 
+MANY_MAX = 10  # reports one advisory draft is made from
+MANY_LINE = 300  # characters of each report's description in it
+
+
 async def begin_advisory(
     session: AsyncSession,
     *,
     coordinator: Member | None,
-    report_id: int,
+    report_ids: Sequence[int],
     translator: Translator,
     known_sectors: tuple[str, ...],
 ) -> ComposePrompt:
-    """An advisory draft prefilled from a report: title and text to keep or retype, the
-    audience set to the report's sector and province; then the usual steps and approval."""
-    report = await load_for(session, coordinator=coordinator, report_id=report_id)
+    """An advisory draft prefilled from one report or several: title and text to keep or
+    retype, the audience set to their sectors and provinces; then the usual steps and the
+    second coordinator's approval. Each report must be in the coordinator's scope."""
+    if not 1 <= len(report_ids) <= MANY_MAX:
+        raise ServiceError("error-report-advisory-count", max=MANY_MAX)
+    found = [
+        await load_for(session, coordinator=coordinator, report_id=i)
+        for i in dict.fromkeys(report_ids)
+    ]
     assert coordinator is not None and coordinator.telegram_user_id is not None
     lang = coordinator.language
-    category = category_label(translator, lang, report.category).split(" ", 1)[1]
-    province = translator.province(lang, report.province)
-    title = translator.t(lang, "report-advisory-title", category=category, province=province)
-    lead = translator.t(
-        lang,
-        "report-advisory-body",
-        category=category,
-        province=province,
-        sector=translator.sector(lang, report.sector),
-    )
+
+    def plain(key: str, **args: Any) -> str:
+        # Catalog output is HTML-escaped; the advisory stores what its author typed.
+        return html.unescape(translator.t(lang, key, **args))
+
+    def category(report: Report) -> str:
+        return plain(f"report-cat-{report.category}")
+
+    first = found[0]
+    province = plain(f"province-{first.province}")
+    if len(found) == 1:
+        title = plain("report-advisory-title", category=category(first), province=province)
+        lead = plain(
+            "report-advisory-body",
+            category=category(first),
+            province=province,
+            sector=html.unescape(translator.sector(lang, first.sector)),
+        )
+        body = f"{lead} {first.description}"
+    else:
+        title = plain("report-advisory-title-many", count=len(found), category=category(first))
+        lines = [plain("report-advisory-body-many", count=len(found))]
+        for report in found:
+            text = report.description
+            text = text if len(text) <= MANY_LINE else f"{text[: MANY_LINE - 1]}…"
+            where = plain(f"province-{report.province}")
+            lines.append(f"• {category(report)}, {where}: {text}")
+        body = "\n".join(lines)
+    sectors = sorted({r.sector for r in found if r.sector in known_sectors})
     data: dict[str, Any] = {
-        # Catalog output is HTML-escaped; the advisory stores what the author typed.
-        "title": html.unescape(title)[:150],
-        "body": f"{html.unescape(lead)} {report.description}"[:2600],
-        "sectors": [report.sector] if report.sector in known_sectors else [],
-        "provinces": [report.province],
-        "from_report": report.id,
+        "title": title[:150],
+        "body": body[:2600],
+        # Only sectors the compose flow offers; none left means all sectors.
+        "sectors": sectors if len(sectors) == len({r.sector for r in found}) else [],
+        "provinces": sorted({r.province for r in found}),
+        "from_report": first.id,
+        "from_reports": [r.id for r in found],
     }
     await flows.start(
         session, coordinator.telegram_user_id, flow=FLOW_ADVISORY, step="title", data=data
     )
-    session.add(
-        ReportEvent(report_id=report.id, actor_id=coordinator.id, kind="advisory", internal=True)
-    )
+    for report in found:
+        session.add(
+            ReportEvent(
+                report_id=report.id, actor_id=coordinator.id, kind="advisory", internal=True
+            )
+        )
     await session.flush()
     return ComposePrompt("title", data, ["keep"])

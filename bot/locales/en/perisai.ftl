@@ -602,6 +602,7 @@ btn-report-history = 📜 History
 btn-report-advisory = 📝 Draft an advisory
 btn-report-export = ⬇️ Reports CSV
 btn-report-no-note = No note
+report-colleague-changed = Report #{ $number }: { $state } (by { $by }).
 report-changed = Report #{ $number }: { $state }.
 report-ask-question = Type your question for the reporter of report #{ $number } (they do not see your name), or /cancel.
 report-question-sent = Question sent to the reporter of report #{ $number }; you will get the answer here.
@@ -617,6 +618,10 @@ report-history-advisory = started an advisory draft from this report
 report-list-header = <b>Open reports in your area: { $total }</b> (urgent first, then the oldest)
 report-list-line = #{ $number } { $urgent }{ $category } · { $province } · { $sector } · { $state } · { $submitted }
 report-export-caption = { $count } reports. Personal data: keep it within the programme.
+report-advisory-title-many = { $category }: { $count } related reports
+report-advisory-body-many = { $count } related incidents were reported:
+btn-report-advisory-many = 📝 Advisory from these reports
+error-report-advisory-count = An advisory draft is made from 1 to { $max } reports.
 report-advisory-intro =
     An advisory draft from report #{ $number }, for that report's sector and province (you can change them). Suggested title: <b>{ $title }</b>
     Suggested text:

@@ -595,6 +595,7 @@ btn-report-history = 📜 Riwayat
 btn-report-advisory = 📝 Buat peringatan
 btn-report-export = ⬇️ CSV laporan
 btn-report-no-note = Tanpa catatan
+report-colleague-changed = Laporan #{ $number }: { $state } (oleh { $by }).
 report-changed = Laporan #{ $number }: { $state }.
 report-ask-question = Ketik pertanyaan untuk pelapor laporan #{ $number } (pelapor tidak melihat nama Anda), atau /cancel.
 report-question-sent = Pertanyaan dikirim kepada pelapor laporan #{ $number }; jawabannya akan Anda terima di sini.
@@ -610,6 +611,10 @@ report-history-advisory = memulai draf peringatan dari laporan ini
 report-list-header = <b>Laporan terbuka di wilayah Anda: { $total }</b> (yang mendesak dulu, lalu yang paling lama)
 report-list-line = #{ $number } { $urgent }{ $category } · { $province } · { $sector } · { $state } · { $submitted }
 report-export-caption = { $count } laporan. Data pribadi: simpan di dalam program.
+report-advisory-title-many = { $category }: { $count } laporan yang berkaitan
+report-advisory-body-many = Dilaporkan { $count } kejadian yang berkaitan:
+btn-report-advisory-many = 📝 Buat peringatan dari laporan ini
+error-report-advisory-count = Sebuah draf peringatan dibuat dari 1 sampai { $max } laporan.
 report-advisory-intro =
     Draf peringatan dari laporan #{ $number }, untuk sektor dan provinsi laporan itu (dapat diubah nanti). Usulan judul: <b>{ $title }</b>
     Usulan isi:
