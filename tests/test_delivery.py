@@ -445,3 +445,15 @@ async def test_requeued_rows_keep_their_not_before(sessionmaker, emulator, bot) 
             await session.execute(update(Delivery).values(not_before=datetime.now(UTC)))
         await worker.drain(5)
     assert len(emulator.chat_messages(chat)) == 1
+
+
+async def test_a_finished_send_frees_its_place_at_once(sessionmaker, emulator, bot) -> None:
+    # One place in flight and a long idle poll: each send must hand its place to the next
+    # row at once, not after the dispatcher's idle poll (30 rows x 5 s would time out).
+    chats = users(emulator, 12_200, 30)
+    await enqueue(sessionmaker, [row(c) for c in chats])
+    worker = make_worker(sessionmaker, bot, rate=1e9, max_in_flight=1, idle_poll_s=5.0)
+    async with running(worker):
+        worker.wake()
+        await emulator.wait_until(lambda: len(emulator.sent_messages) == len(chats), 4)
+    assert Counter(delivered_order(emulator)) == Counter(chats)

@@ -322,7 +322,8 @@ class DeliveryWorker:
     def _launch(self, job: Job) -> None:
         task = asyncio.create_task(self._send(job))
         self._sending[task] = job
-        task.add_done_callback(self._sending.pop)
+        # For a task cancelled before it ran (kill()); _send frees its own place otherwise.
+        task.add_done_callback(lambda done: self._sending.pop(done, None))
 
     # ------------------------------------------------------------------ sending
 
@@ -331,6 +332,9 @@ class DeliveryWorker:
         try:
             self._add_result(await self._deliver(job))
         finally:
+            # Free the place before the kick: a done callback runs after the dispatcher has
+            # woken, which would then see every place taken and sleep a whole idle poll.
+            self._sending.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
             self._dispatch_kick.set()
 
     async def _deliver(self, job: Job) -> Result:
