@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import AuditEntry, Invite, Member, MemberStatus, Role
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 from bot.services import invites, members, registration, vetting
 from bot.services.audit import Actor
 from bot.services.errors import ServiceError
@@ -233,3 +233,23 @@ async def test_concurrent_read_then_write_transactions_do_not_fail(sessionmaker)
     await asyncio.gather(*(grant_one(1000 + i) for i in range(40)))
     async with sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(Member)) == 40
+
+
+async def test_a_read_does_not_wait_for_a_writer(sessionmaker) -> None:
+    """reading() takes no write lock: it sees the last commit while a writer holds the lock
+    (on SQLite a BEGIN IMMEDIATE here would wait for the whole busy timeout)."""
+    count = select(func.count()).select_from(Member)
+    async with transaction(sessionmaker) as writer:
+        await members.grant_role(
+            writer,
+            telegram_user_id=4242,
+            role=Role.OPERATOR,
+            actor=Actor.system("test"),
+            default_language="id",
+            known_sectors=(),
+        )
+        await writer.flush()
+        async with asyncio.timeout(5), reading(sessionmaker) as reader:
+            assert await reader.scalar(count) == 0
+    async with asyncio.timeout(5), reading(sessionmaker) as reader:
+        assert await reader.scalar(count) == 1

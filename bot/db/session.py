@@ -8,6 +8,9 @@ SQLite has one writer at a time, and its busy handler waits for the lock by slee
 steps of up to 100 ms. Transactions opened through ``transaction()`` therefore queue on an
 asyncio lock per engine first, so a burst of concurrent updates is served one after the
 other without those sleeps. PostgreSQL needs no such thing.
+
+A read that writes nothing can go through ``reading()`` instead: on SQLite it begins with a
+plain (deferred) ``BEGIN``, which in WAL mode neither takes nor waits for the write lock.
 """
 
 from __future__ import annotations
@@ -27,6 +30,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+# An execution option of ours: this connection's transaction only reads.
+_READ_ONLY = "perisai_read_only"
 
 
 def is_sqlite(url: str) -> bool:
@@ -52,7 +58,10 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(_READ_ONLY):
+            connection.exec_driver_sql("BEGIN")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -82,4 +91,16 @@ async def transaction(
 
     Not re-entrant on SQLite: a transaction must not open another one inside it."""
     async with _writer_lock(sessionmaker), sessionmaker() as session, session.begin():
+        yield session
+
+
+@asynccontextmanager
+async def reading(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work that only reads (rolled back at the end): it neither queues behind
+    SQLite's writers nor holds them up. A write inside it fails on SQLite once another
+    connection has written, so anything that writes goes through ``transaction()``."""
+    async with sessionmaker() as session:
+        await session.connection(execution_options={_READ_ONLY: True})
         yield session

@@ -17,7 +17,7 @@ from sqlalchemy import Update, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db.models import Delivery, DeliveryStatus, Member
-from bot.db.session import transaction
+from bot.db.session import reading, transaction
 
 __all__ = ["Job", "Outcome", "Result", "claim", "open_count", "record"]
 
@@ -156,7 +156,7 @@ async def open_count(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     query = select(func.count()).where(
         _D.c.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING])
     )
-    async with sessionmaker() as session:
+    async with reading(sessionmaker) as session:
         return int((await session.execute(query)).scalar_one())
 
 
