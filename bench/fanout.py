@@ -11,7 +11,9 @@ The emulator runs in a process of its own (bench/remote_emulator.py), as a serve
    when another process commits it) and the time to its delivery is measured; a second one,
    with ``wake()``, two thirds of the way in.
 2. Uncapped pipeline: no limits, no latency; the worker's throughput against a bare PTB send
-   loop (asyncio.gather bounded to the worker's max_in_flight, same Bot) in the same run.
+   loop (asyncio.gather bounded to the worker's max_in_flight, same Bot) in the same run,
+   alternating ``--rounds`` times; the medians are compared. Also the CPU this process spends
+   per message in each, a figure less sensitive than wall time to other load on the machine.
 
 Human-readable lines first, then one JSON line. By default a fresh SQLite file in a temporary
 directory; a ``--database-url`` must point at a scratch database (its deliveries are used).
@@ -23,9 +25,12 @@ import argparse
 import asyncio
 import json
 import logging
+import statistics
 import tempfile
+import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,56 +157,81 @@ async def capped_fan_out(
     )
 
 
-async def bare_loop(bot: Bot, chats: Sequence[int], concurrency: int) -> float:
-    """Seconds for a plain bounded-concurrency PTB send loop over the same messages."""
+@dataclass
+class Phase:
+    """One timed phase: wall seconds and this process's CPU seconds (all threads)."""
+
+    wall_s: float
+    cpu_s: float
+
+
+@asynccontextmanager
+async def _timed(out: list[Phase]) -> AsyncIterator[None]:
+    loop = asyncio.get_running_loop()
+    wall, cpu = loop.time(), time.process_time()
+    yield
+    out.append(Phase(loop.time() - wall, time.process_time() - cpu))
+
+
+async def bare_loop(bot: Bot, chats: Sequence[int], concurrency: int) -> None:
+    """A plain bounded-concurrency PTB send loop over the same messages."""
     gate = asyncio.Semaphore(concurrency)
 
     async def send(chat_id: int) -> None:
         async with gate:
             await bot.send_message(chat_id, TEXT, parse_mode=ParseMode.HTML, reply_markup=None)
 
-    loop = asyncio.get_running_loop()
-    started = loop.time()
     await asyncio.gather(*(send(c) for c in chats))
-    return loop.time() - started
 
 
-async def pipeline(sessionmaker: Sessionmaker, bot: Bot, chats: Sequence[int]) -> float:
-    """Seconds for the worker to send and record the same messages, pacing off."""
+async def pipeline(sessionmaker: Sessionmaker, bot: Bot, chats: Sequence[int]) -> Phase:
+    """The worker sends and records the same messages, pacing off (timed from its start to
+    the moment no row is left queued or sending)."""
+    async with transaction(sessionmaker) as session:
+        await session.execute(delete(Delivery))
     await _enqueue(sessionmaker, [_row(c) | {"reply_markup": None} for c in chats])
     limiter = SendLimiter(rate_per_s=1e9)
     worker = DeliveryWorker(sessionmaker, bot, limiter, max_in_flight=MAX_IN_FLIGHT)
-    loop = asyncio.get_running_loop()
-    started = loop.time()
-    await worker.start()
-    await worker.drain(600)
-    elapsed = loop.time() - started
+    timed: list[Phase] = []
+    async with _timed(timed):
+        await worker.start()
+        await worker.drain(600)
     await worker.stop()
-    return elapsed
+    return timed[0]
 
 
 async def uncapped(
-    sessionmaker: Sessionmaker, emulator: RemoteEmulator, bot: Bot, n: int
-) -> tuple[float, float]:
-    """(bare messages/s, pipeline rows/s) with no limits and no latency.
+    sessionmaker: Sessionmaker, emulator: RemoteEmulator, bot: Bot, n: int, rounds: int
+) -> tuple[Phase, Phase]:
+    """(bare, pipeline): the median phase of each, with no limits and no latency.
 
-    The bare loop runs before and after the pipeline and its mean is the baseline: the
-    emulator slows down a little as it stores messages, which would otherwise favour
-    whichever runs first."""
+    The two alternate, bare first and last, so that drift in the machine's load or in the
+    emulator (which slows a little as it stores messages) falls on both alike; the median
+    drops a round that another process on this shared machine happened to disturb."""
     await emulator.configure(latency=0.0, global_per_s=None, per_chat_per_s=None)
     chats = [FIRST_CHAT + i for i in range(n)]
     await emulator.add_users(chats)
-    async with transaction(sessionmaker) as session:
-        await session.execute(delete(Delivery))
     await bare_loop(bot, chats[:200], MAX_IN_FLIGHT)  # warm-up: connections, code paths
-    before = await bare_loop(bot, chats, MAX_IN_FLIGHT)
-    pipe_s = await pipeline(sessionmaker, bot, chats)
-    after = await bare_loop(bot, chats, MAX_IN_FLIGHT)
-    print(f"  bare PTB loop: {n / before:.0f} msg/s before, {n / after:.0f} msg/s after")
-    return n / ((before + after) / 2), n / pipe_s
+    bare: list[Phase] = []
+    pipe: list[Phase] = []
+    for _ in range(rounds):
+        async with _timed(bare):
+            await bare_loop(bot, chats, MAX_IN_FLIGHT)
+        pipe.append(await pipeline(sessionmaker, bot, chats))
+    async with _timed(bare):
+        await bare_loop(bot, chats, MAX_IN_FLIGHT)
+    print("  bare PTB loop msg/s: " + ", ".join(f"{n / p.wall_s:.0f}" for p in bare))
+    print("  pipeline rows/s:     " + ", ".join(f"{n / p.wall_s:.0f}" for p in pipe))
+    return _median(bare), _median(pipe)
 
 
-async def run(recipients: int, database_url: str | None) -> dict[str, Any]:
+def _median(phases: list[Phase]) -> Phase:
+    return Phase(
+        statistics.median(p.wall_s for p in phases), statistics.median(p.cpu_s for p in phases)
+    )
+
+
+async def run(recipients: int, database_url: str | None, rounds: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         engine = create_engine(url)
@@ -222,9 +252,17 @@ async def run(recipients: int, database_url: str | None) -> dict[str, Any]:
                 print(f"  Extreme row, commit to delivery: {fan.extreme_s:.3f}s (no wake)")
                 print(f"  Extreme row, commit to delivery: {fan.extreme_woken_s:.3f}s (wake)")
                 print(f"uncapped: {recipients} messages, no limits, no latency")
-                bare, pipe = await uncapped(sessionmaker, emulator, bot, recipients)
-                print(f"  bare PTB loop (mean): {bare:.0f} msg/s; pipeline: {pipe:.0f} rows/s")
-                print(f"  pipeline/bare: {pipe / bare:.3f}")
+                bare, pipe = await uncapped(sessionmaker, emulator, bot, recipients, rounds)
+                pipe_vs_bare = bare.wall_s / pipe.wall_s
+                n = recipients
+                print(
+                    f"  median: bare {n / bare.wall_s:.0f} msg/s, pipeline {n / pipe.wall_s:.0f}"
+                    f" rows/s; pipeline/bare: {pipe_vs_bare:.3f}"
+                )
+                print(
+                    f"  CPU per message: bare {1000 * bare.cpu_s / n:.2f} ms,"
+                    f" pipeline {1000 * pipe.cpu_s / n:.2f} ms (this process, all threads)"
+                )
         finally:
             await engine.dispose()
     return {
@@ -234,7 +272,10 @@ async def run(recipients: int, database_url: str | None) -> dict[str, Any]:
         "lost": fan.lost,
         "duplicated": fan.duplicated,
         "extreme_first_delivery_s": round(fan.extreme_s, 3),
-        "pipeline_vs_bare": round(pipe / bare, 4),
+        "pipeline_vs_bare": round(pipe_vs_bare, 4),
+        "extreme_woken_first_delivery_s": round(fan.extreme_woken_s, 3),
+        "bare_cpu_ms_per_msg": round(1000 * bare.cpu_s / recipients, 3),
+        "pipeline_cpu_ms_per_msg": round(1000 * pipe.cpu_s / recipients, 3),
     }
 
 
@@ -244,12 +285,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--recipients", type=int, default=3000)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="uncapped rounds of each, alternating (median)"
+    )
+    parser.add_argument(
         "--database-url", default=None, help="a scratch database (default: SQLite in a temp dir)"
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     warnings.filterwarnings("ignore", message=".*retry_after.*")
-    result = asyncio.run(run(args.recipients, args.database_url))
+    result = asyncio.run(run(args.recipients, args.database_url, args.rounds))
     print(json.dumps(result))
 
 

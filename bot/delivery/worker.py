@@ -2,8 +2,9 @@
 
 Three tasks cooperate, none holding a transaction while Telegram answers:
 
-- the claimer keeps about a second of work claimed (status ``sending`` under a lease), so a
-  row more urgent than the local backlog is claimed within about a second;
+- the claimer keeps a fraction of a second of work claimed (status ``sending`` under a
+  lease), so a row more urgent than the local backlog, committed by another process, is
+  claimed within about a quarter of a second;
 - the dispatcher waits for the shared :class:`SendLimiter`'s next slot and gives it to the
   most urgent claimed row whose chat may receive now, in a send task of its own (a row whose
   chat is still inside its 1 s interval waits aside, or goes back to the queue with a later
@@ -84,7 +85,10 @@ async def _wait(event: asyncio.Event, timeout: float | None) -> None:  # noqa: A
 class DeliveryWorker:
     FLUSH_INTERVAL_S = 0.1
     FLUSH_MAX = 200
-    # Upper bound of one claim (when the rate is uncapped, "one second" would be huge).
+    # One claim holds this much sending at the limiter's rate: the local backlog an urgent
+    # row from another process may have to wait behind (the low-water mark is half of it).
+    CLAIM_SPAN_S = 0.5
+    # Upper bound of one claim (when the rate is uncapped, the span would be huge).
     MAX_CLAIM = 500
     # A row whose chat is busy waits locally only this long; later, it goes back to the queue.
     DEFER_HORIZON_S = 2.0
@@ -117,8 +121,9 @@ class DeliveryWorker:
         self.idle_poll_s = idle_poll_s
         self.on_sent = on_sent
         self.retry_base_s = retry_base_s
-        # About one second of sending at the limiter's rate.
-        self.claim_batch = claim_batch or max(8, min(self.MAX_CLAIM, math.ceil(limiter.rate_per_s)))
+        self.claim_batch = claim_batch or max(
+            8, min(self.MAX_CLAIM, math.ceil(limiter.rate_per_s * self.CLAIM_SPAN_S))
+        )
         self._low_water = max(1, self.claim_batch // 2)
         self._lease_margin = min(self.LEASE_MARGIN_S, lease_seconds / 3)
         self._chat_interval = limiter.chat_interval_s
