@@ -223,7 +223,12 @@ def _refusal(member: Member | None, access: Access) -> str | None:
     return None
 
 
-def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
+def handles(
+    access: Access, *, sites: bool = True
+) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
+    """``sites=False``: the handler never reads ``member.sites``, so they are not loaded (a
+    hot path saves the joined rows; reading them anyway raises)."""
+
     def decorate(fn: Handler) -> Callable[[Update, PerisaiContext], Any]:
         @functools.wraps(fn)
         async def wrapper(update: Update, context: PerisaiContext) -> None:
@@ -235,7 +240,7 @@ def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiCont
             lang = runtime.settings.bot.default_language
             try:
                 async with runtime.transaction() as session:
-                    member = await members.by_telegram_id(session, user.id)
+                    member = await members.by_telegram_id(session, user.id, sites=sites)
                     if member is not None and member.unreachable_at is not None:
                         member.unreachable_at = None  # they wrote to us: reachable again
                     lang = language_of(runtime, user, member)
