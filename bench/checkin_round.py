@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import multiprocessing as mp
@@ -38,6 +39,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
+from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bench.remote_emulator import RemoteEmulator
@@ -268,10 +270,13 @@ async def answer_bare(
             return
         assert query.message is not None
         text, markup = edits[query.message.message_id]
-        await asyncio.gather(
-            query.answer(),
-            query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup),
-        )
+
+        async def edit() -> None:
+            # "Not modified": the warm-up's message is pressed twice (Perisai's too).
+            with contextlib.suppress(BadRequest):
+                await query.edit_message_text(text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+        await asyncio.gather(query.answer(), edit())
 
     application = (
         Application.builder()
