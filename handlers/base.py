@@ -8,6 +8,7 @@ no message promises something the database did not keep.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections.abc import Awaitable, Callable
@@ -223,7 +224,12 @@ def _refusal(member: Member | None, access: Access) -> str | None:
     return None
 
 
-def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
+def handles(
+    access: Access, *, sites: bool = True
+) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
+    """``sites=False``: the handler never reads ``member.sites``, so they are not loaded (a
+    hot path saves the joined rows; reading them anyway raises)."""
+
     def decorate(fn: Handler) -> Callable[[Update, PerisaiContext], Any]:
         @functools.wraps(fn)
         async def wrapper(update: Update, context: PerisaiContext) -> None:
@@ -235,7 +241,7 @@ def handles(access: Access) -> Callable[[Handler], Callable[[Update, PerisaiCont
             lang = runtime.settings.bot.default_language
             try:
                 async with runtime.transaction() as session:
-                    member = await members.by_telegram_id(session, user.id)
+                    member = await members.by_telegram_id(session, user.id, sites=sites)
                     if member is not None and member.unreachable_at is not None:
                         member.unreachable_at = None  # they wrote to us: reachable again
                     lang = language_of(runtime, user, member)
@@ -269,31 +275,14 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
     bot = context.bot
     if out.wake_delivery:
         context.runtime.wake_delivery()
-    if query is not None:
-        # Always answer, or the client shows a spinner until Telegram's timeout.
-        try:
-            await query.answer(out.answer_text[:200] if out.answer_text else None, out.answer_alert)
-        except BadRequest as exc:
-            log.info("callback answer refused: %s", exc.message)
-    for edit in out.edits:
-        try:
-            if edit.text is None:
-                await bot.edit_message_reply_markup(
-                    edit.chat_id, edit.message_id, reply_markup=edit.markup
-                )
-            else:
-                await bot.edit_message_text(
-                    edit.text,
-                    edit.chat_id,
-                    edit.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=edit.markup,
-                )
-        except BadRequest as exc:
-            if "not modified" not in exc.message:
-                log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
-        except TelegramError as exc:
-            log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
+    # The answer and the edits are independent requests: sent side by side, the presser
+    # waits for the slower of the two, not for both in turn.
+    if query is not None and out.edits:
+        await asyncio.gather(_answer(query, out), _edit_all(bot, out.edits))
+    elif query is not None:
+        await _answer(query, out)
+    else:
+        await _edit_all(bot, out.edits)
     limiter = context.runtime.limiter
     for send in out.sends:
         try:
@@ -323,6 +312,39 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
             log.exception("document to chat %s failed", document.chat_id)
     for chat_id, member in out.command_updates.items():
         await set_chat_commands(context, chat_id, member)
+
+
+async def _answer(query: CallbackQuery, out: Outbox) -> None:
+    # Always answer, or the client shows a spinner until Telegram's timeout.
+    try:
+        await query.answer(out.answer_text[:200] if out.answer_text else None, out.answer_alert)
+    except BadRequest as exc:
+        log.info("callback answer refused: %s", exc.message)
+    except TelegramError as exc:
+        # What the handler did is committed: no "internal error" for a lost answer.
+        log.warning("callback answer failed: %s", exc)
+
+
+async def _edit_all(bot: ExtBot[None], edits: list[_Edit]) -> None:
+    for edit in edits:  # in order: two edits may touch the same message
+        try:
+            if edit.text is None:
+                await bot.edit_message_reply_markup(
+                    edit.chat_id, edit.message_id, reply_markup=edit.markup
+                )
+            else:
+                await bot.edit_message_text(
+                    edit.text,
+                    edit.chat_id,
+                    edit.message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=edit.markup,
+                )
+        except BadRequest as exc:
+            if "not modified" not in exc.message:
+                log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
+        except TelegramError as exc:
+            log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)
 
 
 async def set_chat_commands(context: PerisaiContext, chat_id: int, member: Member | None) -> None:

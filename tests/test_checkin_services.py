@@ -320,6 +320,40 @@ async def test_forged_and_late_answers(sessionmaker) -> None:
         await press(sessionmaker, owner.id, theirs[owner.id].id, "y", item.id)
 
 
+async def test_changing_an_answer_updates_it_back_and_note(sessionmaker) -> None:
+    owner = await make_member(sessionmaker, 651, sites=[("hotel", "BA")])
+    await add_schedule(sessionmaker, "0 8 * * 1", provinces=["BA"])
+    created = (await run_due(sessionmaker, MON_0800_WITA)).rounds[0].round
+    (sc,) = await rows(sessionmaker, SiteCheckin)
+    first = next(i for i in await items_of(sessionmaker, sc.id) if not i.critical)
+    on_time = MON_0800_WITA + timedelta(minutes=5)
+    pressed = await press(sessionmaker, owner.id, sc.id, "n", first.id, now=on_time)
+    assert pressed.view.cursor == first.position + 1
+    pressed = await press(sessionmaker, owner.id, sc.id, "m", first.id, now=on_time)  # optional
+    assert pressed.ask_note_for is not None and pressed.ask_note_for.id == first.id
+    async with transaction(sessionmaker) as session:
+        member = await session.get(Member, owner.id)
+        state = await session.get(FlowState, 651)
+        view, _, _ = await checkins.take_note(
+            session, member=member, state=state, text="gate 2", now=on_time, translator=T
+        )
+    assert view.answers[first.id].note == "gate 2"
+    pressed = await press(sessionmaker, owner.id, sc.id, "b", now=on_time)
+    assert pressed.view.cursor == first.position
+    # A plain No again keeps the note; a Yes after the deadline clears it and is late.
+    await press(sessionmaker, owner.id, sc.id, "n", first.id, now=on_time)
+    (answer,) = await rows(sessionmaker, CheckinAnswer)
+    assert (answer.answer, answer.note, answer.late) == ("no", "gate 2", False)
+    late = created.deadline_at + timedelta(minutes=1)
+    pressed = await press(sessionmaker, owner.id, sc.id, "y", first.id, now=late)
+    (answer,) = await rows(sessionmaker, CheckinAnswer)
+    assert (answer.answer, answer.note, answer.late) == ("yes", None, True)
+    assert pressed.view.answers[first.id].answer == "yes" and pressed.view.done == 1
+    assert pressed.view.cursor == first.position + 1  # the next unanswered item
+    async with sessionmaker() as session:
+        assert (await session.get(SiteCheckin, sc.id)).cursor == first.position + 1
+
+
 async def test_compliance_figures_match_the_answers(sessionmaker) -> None:
     ops = [await make_member(sessionmaker, 700 + i, sites=[("mall", "JI")]) for i in range(3)]
     other = await make_member(sessionmaker, 710, sites=[("mall", "BA")])

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.db.models import CheckinAnswer, CheckinRound, ChecklistItem, Member, Site
+from bot.db.models import CheckinRound, ChecklistItem, Member, Site
 from bot.i18n import Safe, Translator
 from bot.reference import local_time
 from bot.services.checklists import item_text
@@ -21,6 +21,15 @@ UNANSWERED, CURRENT = "⬜", "👉"
 
 
 @dataclass(slots=True)
+class Answer:
+    """An item's answer as the checklist message shows it."""
+
+    answer: str  # "yes", "no" or "na"
+    note: str | None
+    answered_at: datetime
+
+
+@dataclass(slots=True)
 class CheckinView:
     site_checkin_id: int
     site_name: str
@@ -28,7 +37,7 @@ class CheckinView:
     province: str
     deadline_at: datetime
     items: Sequence[ChecklistItem]
-    answers: Mapping[int, CheckinAnswer]
+    answers: Mapping[int, Answer]
     cursor: int
     submitted: bool
     submitted_at: datetime | None = None

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from bot.db.models import FlowState, Member, MemberStatus, Role, Site, utcnow
 from bot.reference import PROVINCES_BY_CODE
@@ -20,9 +20,12 @@ REASON_MAX = 500
 
 
 async def by_telegram_id(
-    session: AsyncSession, telegram_user_id: int, *, for_update: bool = False
+    session: AsyncSession, telegram_user_id: int, *, for_update: bool = False, sites: bool = True
 ) -> Member | None:
-    # Every update starts here: one query with the sites joined, not two.
+    """Every update starts here: one query, with the sites joined unless ``sites=False``
+    (then touching ``member.sites`` raises instead of loading them)."""
+    if not sites and not for_update:
+        return (await session.execute(_BY_TELEGRAM_ID, {"uid": telegram_user_id})).scalar()
     stmt = (
         select(Member)
         .where(Member.telegram_user_id == telegram_user_id)
@@ -31,6 +34,14 @@ async def by_telegram_id(
     if for_update:
         stmt = stmt.with_for_update(of=Member)
     return (await session.execute(stmt)).unique().scalar_one_or_none()
+
+
+# Built once for the hot path (a checklist press): no joined rows to de-duplicate.
+_BY_TELEGRAM_ID = (
+    select(Member)
+    .where(Member.telegram_user_id == bindparam("uid"))
+    .options(raiseload(Member.sites))
+)
 
 
 async def by_id(
