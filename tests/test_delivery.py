@@ -457,3 +457,18 @@ async def test_a_finished_send_frees_its_place_at_once(sessionmaker, emulator, b
         worker.wake()
         await emulator.wait_until(lambda: len(emulator.sent_messages) == len(chats), 4)
     assert Counter(delivered_order(emulator)) == Counter(chats)
+
+
+async def test_sends_leave_an_interval_apart_after_a_stall() -> None:
+    # Two slots granted an interval apart, but the first send started late (a stall): the
+    # second must not leave right behind it.
+    limiter = SendLimiter(rate_per_s=10.0, per_chat_interval_s=0)
+    interval = 1 / (10.0 * (1 - SendLimiter.HEADROOM))
+    assert limiter.departure_delay() == 0.0  # the first leaves at once
+    second = limiter.departure_delay()
+    assert interval - 0.01 < second <= interval
+    # Paid broadcasts are spaced on their own, much shorter interval.
+    assert limiter.departure_delay(paid=True) == 0.0
+    # An uncapped limiter never delays.
+    uncapped = SendLimiter(rate_per_s=1e9)
+    assert [uncapped.departure_delay() for _ in range(3)] == [0.0, 0.0, 0.0]

@@ -63,6 +63,8 @@ class SendLimiter:
     HEADROOM = 0.02
     # Added to the per-chat interval for the same reason.
     CHAT_MARGIN_S = 0.05
+    # A send that would leave this little early leaves at once (see departure_delay).
+    DEPARTURE_SLACK_S = 0.001
     # Interactive traffic counts as "recent" this long after the last reply.
     INTERACTIVE_WINDOW_S = 2.0
     # Keep per-chat state bounded: forget chats whose interval has passed once this many.
@@ -92,6 +94,9 @@ class SendLimiter:
         self._next_global = 0.0
         self._next_bulk = 0.0
         self._next_paid = 0.0
+        # When the last granted bulk (or paid) send actually left: see departure_delay().
+        self._last_departure = -math.inf
+        self._last_paid_departure = -math.inf
         self._paused_until = 0.0
         self._last_interactive = -math.inf
         self._interactive_waiting = 0
@@ -157,6 +162,25 @@ class SendLimiter:
         if not paid and self._interactive_waiting:
             at = max(at, now + self._interval)
         return at
+
+    def departure_delay(self, *, paid: bool = False) -> float:
+        """Seconds a send granted a slot should still wait before it leaves, and its
+        departure noted. A stall between a grant and its send (the event loop busy, a
+        connection being opened) would let the next, punctual send leave right behind it,
+        and such squeezed pairs overflow Telegram's strict windows; so sends leave at least
+        one interval apart, whenever their slots were granted. Under a millisecond is not
+        worth an extra turn of the loop."""
+        now = self._now()
+        last = self._last_paid_departure if paid else self._last_departure
+        interval = self._paid_interval if paid else self._interval
+        leave = max(now, last + interval)
+        if leave - now < self.DEPARTURE_SLACK_S:
+            leave = now
+        if paid:
+            self._last_paid_departure = leave
+        else:
+            self._last_departure = leave
+        return leave - now
 
     def pause_for(self, seconds: float) -> None:
         """After a 429: nothing is sent until ``seconds`` from now."""

@@ -335,6 +335,9 @@ class DeliveryWorker:
     async def _send(self, job: Job) -> None:
         """One send, its slot already taken (cancelled only by kill(), which writes nothing)."""
         try:
+            delay = self.limiter.departure_delay(paid=job.paid)
+            if delay:
+                await asyncio.sleep(delay)
             self._add_result(await self._deliver(job))
         finally:
             # Free the place before the kick: a done callback runs after the dispatcher has
