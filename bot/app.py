@@ -20,29 +20,37 @@ from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.scheduling import CheckinScheduler
 from bot.services import members, reminders
+from bot.telegram_request import AiohttpRequest
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext
 from handlers.commands import NEWCOMER
 
 log = logging.getLogger(__name__)
 
+# Seconds a call may wait for a free Bot API connection before it fails as "not sent".
+POOL_TIMEOUT_S = 10.0
+
 
 def build_application(runtime: Runtime) -> PerisaiApplication:
     settings = runtime.settings
     tg = settings.telegram
-    application = (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(tg.api_url)
         .base_file_url(tg.file_url)
         .context_types(ContextTypes(context=PerisaiContext))
         .concurrent_updates(tg.concurrent_updates)
-        # The pool must cover every handler that may be sending at once (PTB #3950).
-        .connection_pool_size(tg.connection_pool_size)
-        .pool_timeout(10.0)
         .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
-        .build()
     )
+    # The pool must cover every handler that may be sending at once (PTB #3950).
+    if tg.http_client == "aiohttp":
+        builder = builder.request(
+            AiohttpRequest(tg.connection_pool_size, pool_timeout=POOL_TIMEOUT_S)
+        ).get_updates_request(AiohttpRequest(1))
+    else:
+        builder = builder.connection_pool_size(tg.connection_pool_size).pool_timeout(POOL_TIMEOUT_S)
+    application = builder.build()
     application.bot_data["runtime"] = runtime
     register(application)
     application.add_error_handler(_on_error)

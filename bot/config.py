@@ -56,6 +56,9 @@ class TelegramConfig(_Section):
     file_url: str = "https://api.telegram.org/file/bot"
     concurrent_updates: Annotated[int, Field(ge=1, le=512)] = 32
     connection_pool_size: Annotated[int, Field(ge=1, le=1024)] = 128
+    # aiohttp spends a fraction of httpx's CPU per call (bot/telegram_request.py); httpx
+    # is python-telegram-bot's own transport, kept as a fallback.
+    http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
 
     @field_validator("api_url", "file_url")

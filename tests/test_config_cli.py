@@ -157,6 +157,7 @@ def test_unknown_key_is_named(tmp_path: Path, telegram: str, rest: str, key: str
         ("concurrent_updates = 513", "", "telegram.concurrent_updates"),
         ('concurrent_updates = "many"', "", "telegram.concurrent_updates"),
         ("connection_pool_size = 0", "", "telegram.connection_pool_size"),
+        ('http_client = "requests"', "", "telegram.http_client"),
         ("poll_timeout = 51", "", "telegram.poll_timeout"),
         ('api_url = "api.telegram.org/bot"', "", "telegram.api_url"),
         ('file_url = "ftp://example.org/file/bot"', "", "telegram.file_url"),

@@ -1,0 +1,153 @@
+"""python-telegram-bot's HTTP transport on aiohttp instead of httpx.
+
+PTB leaves the transport pluggable (``telegram.request.BaseRequest``). Its default,
+``HTTPXRequest``, spends several milliseconds of CPU per Bot API call once many calls are in
+flight (measured here: about 2.9 ms per edit with 32 in flight, against 0.5 ms on aiohttp,
+which the stack already carries for the HTTP API). Every answered button, edit and fan-out
+message pays that, so the cheaper transport is the default; ``telegram.http_client =
+"httpx"`` brings PTB's own back.
+
+PTB's four timeouts map onto aiohttp's as closely as aiohttp allows:
+
+* pool + connect -> ``connect`` (aiohttp counts waiting for a pooled connection and opening
+  a new one together), connect -> ``sock_connect``;
+* read -> ``sock_read`` (per read from the socket, as in httpx);
+* write: aiohttp has none. A request without files is a few kilobytes the kernel takes at
+  once; an upload gets a ``total`` of write + read instead (write defaulting to the media
+  write timeout, as in ``HTTPXRequest``).
+
+A timeout while connecting means the request was never sent; it is reported as such, so a
+caller can tell it from a request that may have reached Telegram.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
+
+__all__ = ["AiohttpRequest"]
+
+_NOT_SENT = (
+    "Pool timeout: no connection to the Bot API became free or could be opened in time. "
+    "Request was *not* sent to Telegram."
+)
+
+
+class AiohttpRequest(BaseRequest):
+    """A ``BaseRequest`` over one ``aiohttp.ClientSession`` with a bounded connection pool.
+
+    Defaults match ``HTTPXRequest``'s, so swapping the two changes no behaviour but cost.
+    """
+
+    __slots__ = (
+        "_connect_timeout",
+        "_media_write_timeout",
+        "_pool_size",
+        "_pool_timeout",
+        "_read_timeout",
+        "_session",
+    )
+
+    def __init__(
+        self,
+        connection_pool_size: int = 1,
+        *,
+        read_timeout: float | None = 5.0,
+        connect_timeout: float | None = 5.0,
+        pool_timeout: float | None = 1.0,
+        media_write_timeout: float | None = 20.0,
+    ) -> None:
+        if connection_pool_size < 1:
+            raise ValueError("connection_pool_size must be at least 1")
+        self._pool_size = connection_pool_size
+        self._read_timeout = read_timeout
+        self._connect_timeout = connect_timeout
+        self._pool_timeout = pool_timeout
+        self._media_write_timeout = media_write_timeout
+        # Created in initialize(): a ClientSession belongs to the running event loop.
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        # PTB adds the long-polling timeout of getUpdates to this.
+        return self._read_timeout
+
+    async def initialize(self) -> None:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=self._pool_size),
+                # Bot API answers are JSON that PTB parses itself: no cookies to keep.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+
+    async def shutdown(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        session = self._session
+        if session is None or session.closed:
+            raise RuntimeError("This AiohttpRequest is not initialized!")
+
+        has_files = request_data is not None and request_data.contains_files
+        read = _given(read_timeout, self._read_timeout)
+        connect = _given(connect_timeout, self._connect_timeout)
+        pool = _given(pool_timeout, self._pool_timeout)
+        # Only an upload gets a total: a download (an attachment) may take long while it
+        # keeps reading, as with httpx.
+        write = _given(write_timeout, self._media_write_timeout) if has_files else None
+        timeout = aiohttp.ClientTimeout(
+            total=None if write is None or read is None else write + read,
+            connect=None if pool is None or connect is None else pool + connect,
+            sock_connect=connect,
+            sock_read=read,
+        )
+
+        try:
+            async with session.request(
+                method,
+                url,
+                data=_body(request_data),
+                headers={"User-Agent": self.USER_AGENT},
+                timeout=timeout,
+            ) as response:
+                return response.status, await response.read()
+        except aiohttp.ConnectionTimeoutError as exc:
+            raise TimedOut(_NOT_SENT) from exc
+        except TimeoutError as exc:  # sock_read or total; asyncio's is the same class
+            raise TimedOut from exc
+        except aiohttp.ClientError as exc:
+            # The class name helps when the message is empty (a dropped connection).
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+
+
+def _given(value: Any, default: float | None) -> float | None:
+    """PTB passes DEFAULT_NONE for "use the transport's default" and None for "no limit"."""
+    return default if value is BaseRequest.DEFAULT_NONE else value
+
+
+def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
+    """Form fields as PTB sends them with httpx: urlencoded, or multipart with files."""
+    if request_data is None:
+        return None
+    fields = request_data.json_parameters
+    if not request_data.contains_files:
+        return fields or None
+    form = aiohttp.FormData(quote_fields=False)
+    for name, value in fields.items():
+        form.add_field(name, value)
+    for name, (filename, content, mimetype) in (request_data.multipart_data or {}).items():
+        form.add_field(name, content, filename=filename, content_type=mimetype)
+    return form
