@@ -76,7 +76,7 @@ class _Edit:
     chat_id: int
     message_id: int
     text: str | None
-    markup: InlineKeyboardMarkup | None
+    markup: dict[str, Any] | None  # an inline keyboard as the Bot API takes it
 
 
 @dataclass(slots=True)
@@ -167,17 +167,20 @@ class Request:
         self,
         *,
         text: str | None = None,
-        markup: InlineKeyboardMarkup | None = None,
+        markup: InlineKeyboardMarkup | dict[str, Any] | None = None,
         chat_id: int | None = None,
         message_id: int | None = None,
     ) -> None:
-        """Edit a message; by default the one whose button was pressed."""
+        """Edit a message; by default the one whose button was pressed. The keyboard may be
+        given as the Bot API's JSON (``{"inline_keyboard": ...}``), as services render it."""
         if message_id is None:
             message = self.query.message if self.query else None
             if message is None:
                 return
             chat_id, message_id = message.chat.id, message.message_id
         assert chat_id is not None
+        if isinstance(markup, InlineKeyboardMarkup):
+            markup = markup.to_dict()
         self.out.edits.append(_Edit(chat_id, message_id, text, markup))
 
     def drop_keyboard(self) -> None:
@@ -325,21 +328,29 @@ async def _answer(query: CallbackQuery, out: Outbox) -> None:
         log.warning("callback answer failed: %s", exc)
 
 
+# Telegram's method names are case-insensitive. Spelled like this, python-telegram-bot does
+# not warn that it has a method of its own for the call (it does for "editMessageText").
+_EDIT_TEXT, _EDIT_MARKUP = "editmessagetext", "editmessagereplymarkup"
+# What the application's Defaults give PTB's own methods, which these raw calls bypass.
+_NO_LINK_PREVIEW = {"is_disabled": True}
+
+
 async def _edit_all(bot: ExtBot[None], edits: list[_Edit]) -> None:
-    for edit in edits:  # in order: two edits may touch the same message
+    """The edits, in order (two may touch the same message). Sent as raw calls: PTB's
+    edit methods parse the edited Message that Telegram returns (about half a millisecond
+    for a checklist), and no one here reads it."""
+    for edit in edits:
+        params: dict[str, Any] = {"chat_id": edit.chat_id, "message_id": edit.message_id}
+        if edit.markup is not None:
+            params["reply_markup"] = edit.markup
+        if edit.text is not None:
+            params |= {
+                "text": edit.text,
+                "parse_mode": ParseMode.HTML,
+                "link_preview_options": _NO_LINK_PREVIEW,
+            }
         try:
-            if edit.text is None:
-                await bot.edit_message_reply_markup(
-                    edit.chat_id, edit.message_id, reply_markup=edit.markup
-                )
-            else:
-                await bot.edit_message_text(
-                    edit.text,
-                    edit.chat_id,
-                    edit.message_id,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=edit.markup,
-                )
+            await bot.do_api_request(_EDIT_MARKUP if edit.text is None else _EDIT_TEXT, params)
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)

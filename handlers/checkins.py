@@ -49,7 +49,7 @@ async def press(req: Request) -> None:
         translator=req.runtime.translator,
     )
     text, markup = render(req.runtime.translator, req.lang, pressed.view)
-    req.edit(text=text, markup=_markup(markup))
+    req.edit(text=text, markup=markup)
     if pressed.ask_note_for is not None:
         req.answer(req.t("checkin-type-note", number=pressed.ask_note_for.position + 1))
     elif pressed.submitted:
@@ -79,7 +79,7 @@ async def take_note(req: Request, state: FlowState) -> None:
     req.out.wake_delivery = True  # a critical No queued its alert for the coordinators
     text, markup = render(req.runtime.translator, req.lang, view)
     if message_id is not None:
-        req.edit(text=text, markup=_markup(markup), chat_id=chat_id, message_id=message_id)
+        req.edit(text=text, markup=markup, chat_id=chat_id, message_id=message_id)
     else:
         req.reply(text, _markup(markup))
     req.reply(req.t("checkin-note-saved"))
