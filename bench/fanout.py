@@ -6,7 +6,8 @@ The emulator runs in a process of its own (bench/remote_emulator.py), as a serve
 
 1. Capped fan-out: the emulator enforces 30 msg/s overall and 1/s per chat and answers every
    call after 150 ms; N rows to N distinct chats go through the real worker and the real PTB
-   Bot. Reports the rate (and its ratio to the cap), 429s, lost and duplicated messages.
+   Bot (on the bot's own HTTP client, aiohttp). Reports the rate (and its ratio to the cap),
+   429s, lost and duplicated messages.
    Meanwhile, one Extreme row is committed a third of the way in (without ``wake()``, as
    when another process commits it) and the time to its delivery is measured; a second one,
    with ``wake()``, two thirds of the way in.
@@ -42,10 +43,12 @@ from telegram import Bot
 from telegram.constants import ParseMode
 
 from bench.remote_emulator import RemoteEmulator
+from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.db.models import Delivery, DeliveryStatus
 from bot.db.session import create_engine, create_sessionmaker, transaction
 from bot.delivery import DeliveryWorker, SendLimiter
+from bot.telegram_request import AiohttpRequest
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
 CAP_PER_S = 30
@@ -244,7 +247,14 @@ async def run(recipients: int, database_url: str | None, rounds: int) -> dict[st
         try:
             async with (
                 RemoteEmulator(TOKEN) as emulator,
-                Bot(TOKEN, base_url=emulator.api_url, base_file_url=emulator.file_url) as bot,
+                # Both the bare loop and the pipeline use the HTTP client the bot uses.
+                Bot(
+                    TOKEN,
+                    base_url=emulator.api_url,
+                    base_file_url=emulator.file_url,
+                    request=AiohttpRequest(Settings().telegram.connection_pool_size),
+                    get_updates_request=AiohttpRequest(1),
+                ) as bot,
             ):
                 print(f"database: {engine.url.render_as_string(hide_password=True)}")
                 print(f"capped fan-out: {recipients} recipients, {CAP_PER_S}/s, {LATENCY_S}s")
