@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
-from telegram import Bot, Message
+from telegram import Bot
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -139,6 +139,7 @@ async def test_extreme_row_overtakes_a_running_fan_out(sessionmaker, emulator, b
 
 async def test_markup_protection_and_reply_are_passed(sessionmaker, emulator, bot) -> None:
     chat = emulator.user(3000).id
+    earlier = await bot.send_message(chat, "the report")
     markup = {"inline_keyboard": [[{"text": "Acknowledge", "callback_data": "ack:1"}]]}
     await enqueue(
         sessionmaker,
@@ -146,11 +147,16 @@ async def test_markup_protection_and_reply_are_passed(sessionmaker, emulator, bo
     )
     async with running(make_worker(sessionmaker, bot)) as worker:
         await worker.drain(10)
-    [message] = emulator.chat_messages(chat)
+    await enqueue(sessionmaker, [row(chat, "decision", reply_to_message_id=earlier.message_id)])
+    async with running(make_worker(sessionmaker, bot)) as worker:
+        await worker.drain(10)
+    _, message, reply = emulator.chat_messages(chat)
     assert message.button_texts() == ["Acknowledge"]
     assert message.protect_content
+    assert message.link_preview_options == {"is_disabled": True}
     # The message it answered does not exist: sent anyway, without the reply.
     assert message.reply_to_message_id is None
+    assert reply.reply_to_message_id == earlier.message_id
 
 
 # ---------------------------------------------------------------------- pacing
@@ -282,31 +288,16 @@ async def test_persistent_server_errors_fail_after_max_attempts(
     assert len(sends_to(emulator, chat)) == 3
 
 
-class _MigratingBot(Bot):
-    """The emulator has no group migration; this bot answers like Telegram for one chat."""
-
-    old_chat = -100
-    new_chat = -1001234567890
-
-    async def send_message(self, chat_id: int | str, *args: Any, **kwargs: Any) -> Message:
-        if chat_id == self.old_chat:
-            raise ChatMigrated(self.new_chat)
-        return await super().send_message(chat_id, *args, **kwargs)
-
-
-async def test_migrated_group_is_followed(sessionmaker, emulator) -> None:
-    emulator.add_group(_MigratingBot.new_chat, "Ops")
-    await enqueue(sessionmaker, [row(_MigratingBot.old_chat), row(_MigratingBot.old_chat, "two")])
-    async with (
-        _MigratingBot(TOKEN, base_url=emulator.api_url) as bot,
-        running(make_worker(sessionmaker, bot, claim_batch=1)) as worker,
-    ):
+async def test_migrated_group_is_followed(sessionmaker, emulator, bot) -> None:
+    old_chat, new_chat = -100, -1001234567890
+    emulator.add_group(old_chat, "Ops")
+    emulator.migrate_group(old_chat, new_chat)  # Telegram answers 400 with the new id
+    await enqueue(sessionmaker, [row(old_chat), row(old_chat, "two")])
+    async with running(make_worker(sessionmaker, bot, claim_batch=1)) as worker:
         await worker.drain(10)
     rows = await deliveries(sessionmaker)
-    assert {(r.status, r.chat_id, r.attempts) for r in rows} == {
-        (DeliveryStatus.SENT, _MigratingBot.new_chat, 1)
-    }
-    assert len(emulator.chat_messages(_MigratingBot.new_chat)) == 2
+    assert {(r.status, r.chat_id, r.attempts) for r in rows} == {(DeliveryStatus.SENT, new_chat, 1)}
+    assert len(emulator.chat_messages(new_chat)) == 2
 
 
 def test_errors_are_classified_by_class_then_text() -> None:

@@ -170,6 +170,8 @@ class BotApiEmulator:
         self.strict_html: bool = True
         self.blocked: set[int] = set()
         self.deactivated: set[int] = set()
+        # Groups upgraded to supergroups: old chat id -> new one.
+        self.migrated: dict[int, int] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._global_sends: deque[float] = deque()
         self._chat_sends: dict[int, deque[float]] = {}
@@ -298,6 +300,13 @@ class BotApiEmulator:
         self.blocked.discard(user_id)
         if notify:
             self._queue_my_chat_member(user_id, "kicked", "member")
+
+    def migrate_group(self, old_chat_id: int, new_chat_id: int) -> None:
+        """The group became a supergroup: every call naming the old id answers 400 with
+        ``parameters.migrate_to_chat_id``, as Telegram does."""
+        old = self._chats.get(old_chat_id)
+        self.add_group(new_chat_id, old.title or "" if old else "")
+        self.migrated[old_chat_id] = new_chat_id
 
     def deactivate(self, user_id: int) -> None:
         """The user deleted their account: sends to them answer 403 "user is deactivated"."""
@@ -661,6 +670,12 @@ class BotApiEmulator:
                     if chat.username and chat.username.lower() == chat_id[1:].lower():
                         return chat
             raise ApiError(400, ERR_CHAT_NOT_FOUND)
+        if int(chat_id) in self.migrated:
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[int(chat_id)]},
+            )
         chat = self._chats.get(int(chat_id))
         if chat is None:
             raise ApiError(400, ERR_CHAT_NOT_FOUND)
