@@ -28,10 +28,15 @@ from __future__ import annotations
 from typing import Any
 
 import aiohttp
+from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-__all__ = ["AiohttpRequest"]
+__all__ = ["NO_LINK_PREVIEW", "AiohttpRequest", "call_raw"]
+
+# What the application's Defaults give PTB's own methods (bot/app.py), which a raw call
+# bypasses: every raw call with a text passes it itself.
+NO_LINK_PREVIEW = {"is_disabled": True}
 
 _NOT_SENT = (
     "Pool timeout: no connection to the Bot API became free or could be opened in time. "
@@ -154,3 +159,12 @@ def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str]
     for name, (filename, content, mimetype) in (request_data.multipart_data or {}).items():
         form.add_field(name, content, filename=filename, content_type=mimetype)
     return form
+
+
+async def call_raw(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """A Bot API call whose answer is wanted as JSON, or not at all. PTB's own methods parse
+    the Message Telegram returns (about half a millisecond for a checklist with its
+    keyboard) and turn keyboards given as JSON into objects and back; errors raise PTB's
+    classes either way. The name goes lower-case: Telegram's method names are
+    case-insensitive, and PTB warns when ``do_api_request`` is given one it wraps itself."""
+    return await bot.do_api_request(method.lower(), params)

@@ -36,6 +36,7 @@ from bot.db.models import Delivery, Member, MemberStatus
 from bot.runtime import Runtime
 from bot.services import members
 from bot.services.errors import ServiceError
+from bot.telegram_request import NO_LINK_PREVIEW, call_raw
 from handlers import callback_data
 from handlers.commands import commands_for
 
@@ -328,13 +329,6 @@ async def _answer(query: CallbackQuery, out: Outbox) -> None:
         log.warning("callback answer failed: %s", exc)
 
 
-# Telegram's method names are case-insensitive. Spelled like this, python-telegram-bot does
-# not warn that it has a method of its own for the call (it does for "editMessageText").
-_EDIT_TEXT, _EDIT_MARKUP = "editmessagetext", "editmessagereplymarkup"
-# What the application's Defaults give PTB's own methods, which these raw calls bypass.
-_NO_LINK_PREVIEW = {"is_disabled": True}
-
-
 async def _edit_all(bot: ExtBot[None], edits: list[_Edit]) -> None:
     """The edits, in order (two may touch the same message). Sent as raw calls: PTB's
     edit methods parse the edited Message that Telegram returns (about half a millisecond
@@ -347,10 +341,11 @@ async def _edit_all(bot: ExtBot[None], edits: list[_Edit]) -> None:
             params |= {
                 "text": edit.text,
                 "parse_mode": ParseMode.HTML,
-                "link_preview_options": _NO_LINK_PREVIEW,
+                "link_preview_options": NO_LINK_PREVIEW,
             }
         try:
-            await bot.do_api_request(_EDIT_MARKUP if edit.text is None else _EDIT_TEXT, params)
+            method = "editMessageReplyMarkup" if edit.text is None else "editMessageText"
+            await call_raw(bot, method, params)
         except BadRequest as exc:
             if "not modified" not in exc.message:
                 log.warning("edit of %s/%s failed: %s", edit.chat_id, edit.message_id, exc)

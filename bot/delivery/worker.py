@@ -41,6 +41,8 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from bot.telegram_request import NO_LINK_PREVIEW, call_raw
+
 from .errors import classify
 from .limiter import SendLimiter
 from .store import Job, Outcome, Result, claim, open_count, record
@@ -55,13 +57,6 @@ ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove |
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-# Telegram's method names are case-insensitive. Spelled like this, python-telegram-bot does
-# not warn that it has a method of its own for the call (it does for "sendMessage").
-_SEND_MESSAGE = "sendmessage"
-# What the application's Defaults give PTB's own methods, which the raw call bypasses.
-_NO_LINK_PREVIEW = {"is_disabled": True}
 
 
 def _default_worker_id() -> str:
@@ -385,7 +380,7 @@ class DeliveryWorker:
             "chat_id": job.chat_id,
             "text": job.text,
             "parse_mode": ParseMode.HTML,
-            "link_preview_options": _NO_LINK_PREVIEW,
+            "link_preview_options": NO_LINK_PREVIEW,
         }
         if job.reply_markup is not None:
             params["reply_markup"] = job.reply_markup
@@ -399,7 +394,7 @@ class DeliveryWorker:
             }
         if job.paid:
             params["allow_paid_broadcast"] = True
-        sent = await self.bot.do_api_request(_SEND_MESSAGE, params)
+        sent = await call_raw(self.bot, "sendMessage", params)
         return int(sent["message_id"])
 
     async def _send_media(self, job: Job, common: dict[str, Any]) -> telegram.Message:
