@@ -16,8 +16,9 @@ PTB's four timeouts map onto aiohttp's as closely as aiohttp allows:
   once; an upload gets a ``total`` of write + read instead (write defaulting to the media
   write timeout, as in ``HTTPXRequest``).
 
-Unlike httpx, it does not read HTTPS_PROXY from the environment: aiohttp's ``trust_env``
-looks the proxy up again on every request (about 250 µs here). Behind a proxy, use httpx.
+A proxy comes from the environment as with httpx (HTTPS_PROXY / HTTP_PROXY, NO_PROXY), read
+once per host: aiohttp's own ``trust_env`` would read it again on every request (about
+250 µs here).
 
 A timeout while connecting means the request was never sent; it is reported as such, so a
 caller can tell it from a request that may have reached Telegram.
@@ -25,7 +26,9 @@ caller can tell it from a request that may have reached Telegram.
 
 from __future__ import annotations
 
+import urllib.request
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram import Bot
@@ -55,6 +58,7 @@ class AiohttpRequest(BaseRequest):
         "_media_write_timeout",
         "_pool_size",
         "_pool_timeout",
+        "_proxies",
         "_read_timeout",
         "_session",
     )
@@ -77,6 +81,7 @@ class AiohttpRequest(BaseRequest):
         self._media_write_timeout = media_write_timeout
         # Created in initialize(): a ClientSession belongs to the running event loop.
         self._session: aiohttp.ClientSession | None = None
+        self._proxies: dict[tuple[str, str], str | None] = {}
 
     @property
     def read_timeout(self) -> float | None:
@@ -94,6 +99,18 @@ class AiohttpRequest(BaseRequest):
     async def shutdown(self) -> None:
         if self._session is not None and not self._session.closed:
             await self._session.close()
+        self._proxies.clear()  # read the environment again at the next start
+
+    def _proxy_for(self, url: str) -> str | None:
+        """The environment's proxy for this URL's scheme and host, looked up once."""
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxy = None
+            if parts.hostname and not urllib.request.proxy_bypass(parts.hostname):
+                proxy = urllib.request.getproxies().get(parts.scheme)
+            self._proxies[key] = proxy
+        return self._proxies[key]
 
     async def do_request(
         self,
@@ -130,6 +147,7 @@ class AiohttpRequest(BaseRequest):
                 data=_body(request_data),
                 headers={"User-Agent": self.USER_AGENT},
                 timeout=timeout,
+                proxy=self._proxy_for(url),
             ) as response:
                 return response.status, await response.read()
         except aiohttp.ConnectionTimeoutError as exc:

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
-from aiohttp import web
+from aiohttp import ClientSession, web
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -187,3 +187,51 @@ async def test_the_configured_client_carries_every_call(
         assert emulator.chat_messages(USER)[-1].text == "halo"
     finally:
         await runtime.engine.dispose()
+
+
+async def test_a_proxy_from_the_environment_carries_the_calls(
+    emulator: BotApiEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As with httpx: HTTP_PROXY is honoured (and NO_PROXY), read once per host."""
+    emulator.user(USER)
+    forwarded: list[str] = []
+
+    async def forward(request: web.Request) -> web.Response:
+        # A forward proxy receives the absolute URL and passes the call on.
+        forwarded.append(request.path)
+        async with (
+            ClientSession() as session,
+            session.request(
+                request.method,
+                str(request.url),
+                data=await request.read(),
+                headers={"Content-Type": request.headers.get("Content-Type", "")},
+            ) as answer,
+        ):
+            return web.Response(
+                status=answer.status, body=await answer.read(), content_type="application/json"
+            )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", forward)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{runner.addresses[0][1]}")
+        async with _bot(emulator.api_url, AiohttpRequest(2)) as bot:
+            await bot.send_message(USER, "lewat proxy")
+        assert emulator.chat_messages(USER)[-1].text == "lewat proxy"
+        assert any(path.endswith("/sendMessage") for path in forwarded)
+
+        forwarded.clear()
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        async with _bot(emulator.api_url, AiohttpRequest(2)) as bot:  # a fresh lookup
+            await bot.send_message(USER, "langsung")
+        assert forwarded == []
+        assert emulator.chat_messages(USER)[-1].text == "langsung"
+    finally:
+        await runner.cleanup()
