@@ -4,7 +4,8 @@ classes as PTB's own httpx transport, over real HTTP."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -93,6 +94,20 @@ class StallingServer:
     arrived: asyncio.Event  # set once a request has reached it
 
 
+@asynccontextmanager
+async def serving(handler: Callable[[web.Request], Awaitable[web.Response]]) -> AsyncIterator[int]:
+    """A local HTTP server answering every path with ``handler``; yields its port."""
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield runner.addresses[0][1]
+    finally:
+        await runner.cleanup()
+
+
 @pytest.fixture
 async def stalling_server() -> AsyncIterator[StallingServer]:
     """A server that accepts requests and answers none of them (until the test ends)."""
@@ -103,16 +118,9 @@ async def stalling_server() -> AsyncIterator[StallingServer]:
         await release.wait()
         return web.json_response({"ok": True, "result": True})
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", stall)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield StallingServer(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe", arrived)
-    release.set()
-    await runner.cleanup()
+    async with serving(stall) as port:
+        yield StallingServer(f"http://127.0.0.1:{port}/bot{TOKEN}/getMe", arrived)
+        release.set()
 
 
 async def test_an_unanswered_call_times_out(stalling_server: StallingServer) -> None:
@@ -212,16 +220,10 @@ async def test_a_proxy_from_the_environment_carries_the_calls(
                 status=answer.status, body=await answer.read(), content_type="application/json"
             )
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", forward)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
+    async with serving(forward) as port:
         for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "http_proxy"):
             monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{runner.addresses[0][1]}")
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{port}")
         async with _bot(emulator.api_url, AiohttpRequest(2)) as bot:
             await bot.send_message(USER, "lewat proxy")
         assert emulator.chat_messages(USER)[-1].text == "lewat proxy"
@@ -233,5 +235,3 @@ async def test_a_proxy_from_the_environment_carries_the_calls(
             await bot.send_message(USER, "langsung")
         assert forwarded == []
         assert emulator.chat_messages(USER)[-1].text == "langsung"
-    finally:
-        await runner.cleanup()
