@@ -52,6 +52,6 @@ class Runtime:
         )
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncSession]:
-        async with transaction(self.sessionmaker) as session:
+    async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncSession]:
+        async with transaction(self.sessionmaker, short=short) as session:
             yield session

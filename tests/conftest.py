@@ -28,6 +28,21 @@ TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 PG_URL = os.environ.get("PERISAI_TEST_DATABASE_URL")
 
 
+async def wait_until(predicate, within: float = 10.0):
+    """Poll an async or plain condition until true or the deadline passes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"perisai database: {'PostgreSQL ' + PG_URL if PG_URL else 'SQLite'}"
 

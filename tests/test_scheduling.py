@@ -3,7 +3,6 @@ and (PostgreSQL) one leader among instances, replaced when it dies."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,24 +16,9 @@ from bot.runtime import Runtime
 from bot.scheduling import CheckinScheduler
 from bot.services import checkins
 from bot.services.audit import Actor
-from tests.conftest import PG_URL, make_member, make_settings
+from tests.conftest import PG_URL, make_member, make_settings, wait_until
 
 SECTORS = make_settings("sqlite://").bot.sectors
-
-
-async def wait_until(predicate, within: float = 10.0):
-    """Poll an async or plain condition until true or the deadline passes."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
 
 
 async def add_schedule(sessionmaker, cron: str, provinces: list[str], created: datetime) -> int:

@@ -1,8 +1,11 @@
 """The SQLite connection under SQLAlchemy: DB-API behaviour as aiosqlite's, one thread round
-trip per statement."""
+trip per statement, none in a short transaction (and what keeps that safe)."""
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.db import sqlite_driver
 from bot.db.session import create_engine
+from tests.conftest import wait_until
 
 metadata = MetaData()
 things = Table(
@@ -75,3 +79,134 @@ async def test_one_round_trip_per_statement(engine, monkeypatch: pytest.MonkeyPa
         await conn.execute(select(things))
         await conn.execute(insert(things).values(name="empat").returning(things.c.id))
         assert trips - before == 3
+
+
+# --- statements on the event loop (short transactions) ---
+
+
+def _count_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    trips = [0]
+    run_on_thread = sqlite_driver.Connection.run_on_thread
+
+    def counted(self, fn):
+        trips[0] += 1
+        return run_on_thread(self, fn)
+
+    monkeypatch.setattr(sqlite_driver.Connection, "run_on_thread", counted)
+    return trips
+
+
+async def test_a_short_transaction_makes_no_round_trip(
+    engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY_S", 3600.0)
+    trips = _count_trips(monkeypatch)
+    with sqlite_driver.statements_on_loop():
+        async with engine.begin() as conn:  # BEGIN IMMEDIATE ... COMMIT
+            await conn.execute(insert(things).values(name="lima"))
+            assert (await conn.execute(select(things.c.name))).scalars().all() == ["lima"]
+    assert trips[0] == 0
+    # The same transaction outside the block: one round trip per statement, as before.
+    async with engine.begin() as conn:
+        await conn.execute(insert(things).values(name="enam"))
+        await conn.execute(select(things.c.name))
+    assert trips[0] >= 4  # BEGIN, INSERT, SELECT, COMMIT
+    async with engine.connect() as conn:
+        assert (await conn.execute(select(things.c.name))).scalars().all() == ["lima", "enam"]
+
+
+async def test_a_locked_database_is_waited_for_on_the_thread(tmp_path: Path) -> None:
+    """Another process holds the write lock: the short transaction waits for it without
+    holding up the event loop, then writes."""
+    path = tmp_path / "locked.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}", busy_timeout_ms=20_000)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(metadata.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            with sqlite_driver.statements_on_loop():
+                async with engine.begin() as conn:
+                    await conn.execute(insert(things).values(name="tujuh"))
+
+        writer = asyncio.create_task(write())
+        turns = 0
+
+        def loop_turns() -> bool:
+            nonlocal turns
+            turns += 1
+            return turns >= 20
+
+        # Twenty turns of the loop (a second at least) while the writer waits: had it waited
+        # on the loop, no turn would come before the 20 s busy timeout ran out, and the
+        # writer would be done (failed) by then.
+        await wait_until(loop_turns)
+        assert not writer.done()
+        other.execute("COMMIT")
+        other.close()
+        await asyncio.wait_for(writer, 10)
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(things.c.name))).scalars().all() == ["tujuh"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_statement_waits_behind_its_connections_thread(engine) -> None:
+    """Work still queued on a connection's thread (a checkpoint, a cancelled statement)
+    runs before a statement that could otherwise run on the loop."""
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        release, order = threading.Event(), []
+
+        def slow(_conn: sqlite3.Connection) -> None:
+            release.wait(10)
+            order.append("thread")
+
+        blocker = asyncio.create_task(driver.run_on_thread(slow))
+        await wait_until(lambda: driver._queued != driver._finished)
+        with sqlite_driver.statements_on_loop():
+            follower = asyncio.create_task(driver.cursor().execute("SELECT 1"))
+        follower.add_done_callback(lambda _: order.append("loop"))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not follower.done()
+        release.set()
+        await asyncio.wait_for(asyncio.gather(blocker, follower), 10)
+        assert order == ["thread", "loop"]
+
+
+async def test_without_wal_everything_runs_on_the_thread(monkeypatch) -> None:
+    engine = create_engine("sqlite+aiosqlite://")  # in memory: no WAL
+    try:
+        trips = _count_trips(monkeypatch)
+        with sqlite_driver.statements_on_loop():
+            async with engine.begin() as conn:
+                await conn.run_sync(metadata.create_all)
+                await conn.execute(insert(things).values(name="delapan"))
+                driver = (await conn.get_raw_connection()).driver_connection
+        assert not driver.wal
+        assert trips[0] > 3
+    finally:
+        await engine.dispose()
+
+
+async def test_the_wal_is_checkpointed_off_the_loop(
+    engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own checkpoints are off (they would fsync inside a commit on the loop); the
+    connection's thread copies the WAL into the database after commits instead."""
+    database = tmp_path / "driver.db"
+    size = database.stat().st_size
+    rows = [{"name": f"{i:06d}" + "x" * 200} for i in range(25_000)]  # about 5 MB
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY_S", 3600.0)
+    with sqlite_driver.statements_on_loop():
+        async with engine.begin() as conn:
+            await conn.execute(insert(things), rows)
+    assert database.stat().st_size == size  # still in the WAL: no automatic checkpoint
+    monkeypatch.setattr(sqlite_driver, "CHECKPOINT_EVERY_S", 0.0)
+    with sqlite_driver.statements_on_loop():
+        async with engine.begin() as conn:
+            await conn.execute(insert(things).values(name="sembilan"))
+    await wait_until(lambda: database.stat().st_size > size + 4_000_000)

@@ -1,8 +1,9 @@
 """Engines and sessions for SQLite (default) and PostgreSQL.
 
-SQLite gets WAL, a busy timeout and foreign keys, and every transaction starts with
-``BEGIN IMMEDIATE``: a read-then-write transaction then waits for the write lock up front
-instead of failing with "database is locked" when another handler writes first.
+SQLite gets WAL, a busy timeout and foreign keys (set in ``bot.db.sqlite_driver``), and
+every transaction starts with ``BEGIN IMMEDIATE``: a read-then-write transaction then waits
+for the write lock up front instead of failing with "database is locked" when another
+handler writes first.
 
 SQLite has one writer at a time, and its busy handler waits for the lock by sleeping in
 steps of up to 100 ms. Transactions opened through ``transaction()`` therefore queue on an
@@ -31,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.db.sqlite_driver import async_creator
+from bot.db.sqlite_driver import async_creator, statements_on_loop
 
 # An execution option of ours: this connection's transaction only reads.
 _READ_ONLY = "perisai_read_only"
@@ -45,19 +46,11 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
 
-    # One thread round trip per statement instead of three or four (see sqlite_driver).
-    engine = create_async_engine(url, echo=echo, async_creator=async_creator(make_url(url)))
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control from the driver so BEGIN IMMEDIATE below is ours.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.close()
+    # WAL, the busy timeout and the other PRAGMAs are set where each connection opens, in
+    # the driver: it also decides which statements may run on the event loop.
+    engine = create_async_engine(
+        url, echo=echo, async_creator=async_creator(make_url(url), busy_timeout_ms=busy_timeout_ms)
+    )
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -88,13 +81,20 @@ def _writer_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
 
 @asynccontextmanager
 async def transaction(
-    sessionmaker: async_sessionmaker[AsyncSession],
+    sessionmaker: async_sessionmaker[AsyncSession], *, short: bool = False
 ) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any error (commit at the edge).
 
+    ``short``: the caller promises a few indexed statements (a button press), and on SQLite
+    they run on the event loop's thread instead of a round trip each to the connection's
+    thread (see ``bot.db.sqlite_driver``). No effect on PostgreSQL.
+
     Not re-entrant on SQLite: a transaction must not open another one inside it."""
-    async with _writer_lock(sessionmaker), sessionmaker() as session, session.begin():
-        yield session
+    on_loop = statements_on_loop() if short else contextlib.nullcontext()
+    async with _writer_lock(sessionmaker):
+        with on_loop:
+            async with sessionmaker() as session, session.begin():
+                yield session
 
 
 @asynccontextmanager
