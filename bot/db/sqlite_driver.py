@@ -97,6 +97,16 @@ def _run(
         cursor.close()
 
 
+def _pragma(connection: sqlite3.Connection, sql: str) -> Any:
+    """A PRAGMA's first value, its statement finished (not left open until collected)."""
+    cursor = connection.execute(sql)
+    try:
+        row = cursor.fetchone()
+        return row[0] if row else None
+    finally:
+        cursor.close()
+
+
 def _busy(exc: sqlite3.OperationalError) -> bool:
     return (getattr(exc, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_BUSY
 
@@ -169,14 +179,14 @@ class Connection(aiosqlite.Connection):
         # Transactions are SQLAlchemy's (BEGIN IMMEDIATE, see bot.db.session), not the
         # sqlite3 module's implicit ones.
         conn.isolation_level = None
-        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        (mode,) = conn.execute("PRAGMA journal_mode = WAL").fetchone()
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
+        _pragma(conn, f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        mode = _pragma(conn, "PRAGMA journal_mode = WAL")
+        _pragma(conn, "PRAGMA synchronous = NORMAL")
+        _pragma(conn, "PRAGMA foreign_keys = ON")
         self.wal = str(mode).lower() == "wal"
         if self.wal:
-            conn.execute("PRAGMA wal_autocheckpoint = 0")  # ours: see _after_commit
-            conn.execute("PRAGMA busy_timeout = 0")  # on the loop; the thread sets its own
+            _pragma(conn, "PRAGMA wal_autocheckpoint = 0")  # ours: see _after_commit
+            _pragma(conn, "PRAGMA busy_timeout = 0")  # on the loop; the thread sets its own
         return conn
 
     def cursor(self) -> Cursor:  # type: ignore[override]
@@ -203,11 +213,11 @@ class Connection(aiosqlite.Connection):
                 if not self.wal:
                     return fn(conn)
                 # The thread may wait for a lock; the loop may not (see _open).
-                conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+                _pragma(conn, f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
                 try:
                     return fn(conn)
                 finally:
-                    conn.execute("PRAGMA busy_timeout = 0")
+                    _pragma(conn, "PRAGMA busy_timeout = 0")
             finally:
                 self._finished = job
 
@@ -233,7 +243,7 @@ class Connection(aiosqlite.Connection):
 
     async def _checkpoint_wal(self) -> None:
         try:
-            await self.run_on_thread(lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)"))
+            await self.run_on_thread(lambda conn: _pragma(conn, "PRAGMA wal_checkpoint(PASSIVE)"))
         except (sqlite3.Error, ValueError) as exc:  # ValueError: closed meanwhile
             log.warning("WAL checkpoint of %s failed: %s", self._database, exc)
 
