@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import urllib.request
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 from telegram import Bot
@@ -40,6 +40,9 @@ __all__ = ["NO_LINK_PREVIEW", "AiohttpRequest", "call_raw"]
 # What the application's Defaults give PTB's own methods (bot/app.py), which a raw call
 # bypasses: every raw call with a text passes it itself.
 NO_LINK_PREVIEW = {"is_disabled": True}
+
+_HEADERS = {"User-Agent": BaseRequest.USER_AGENT}
+_FORM_HEADERS = _HEADERS | {"Content-Type": "application/x-www-form-urlencoded"}
 
 _NOT_SENT = (
     "Pool timeout: no connection to the Bot API became free or could be opened in time. "
@@ -140,12 +143,14 @@ class AiohttpRequest(BaseRequest):
             sock_read=read,
         )
 
+        data = _body(request_data)
+        headers = _FORM_HEADERS if isinstance(data, bytes) else _HEADERS
         try:
             async with session.request(
                 method,
                 url,
-                data=_body(request_data),
-                headers={"User-Agent": self.USER_AGENT},
+                data=data,
+                headers=headers,
                 timeout=timeout,
                 proxy=self._proxy_for(url),
             ) as response:
@@ -164,13 +169,15 @@ def _given(value: Any, default: float | None) -> float | None:
     return default if value is BaseRequest.DEFAULT_NONE else value
 
 
-def _body(request_data: RequestData | None) -> aiohttp.FormData | dict[str, str] | None:
-    """Form fields as PTB sends them with httpx: urlencoded, or multipart with files."""
+def _body(request_data: RequestData | None) -> aiohttp.FormData | bytes | None:
+    """Form fields as PTB sends them with httpx: urlencoded, or multipart with files.
+    Encoded here rather than given to aiohttp as a dict: aiohttp would build a FormData,
+    and with it a multipart writer it does not use, for every call."""
     if request_data is None:
         return None
     fields = request_data.json_parameters
     if not request_data.contains_files:
-        return fields or None
+        return urlencode(fields).encode() if fields else None
     form = aiohttp.FormData(quote_fields=False)
     for name, value in fields.items():
         form.add_field(name, value)
