@@ -63,27 +63,6 @@ async def test_an_error_rolls_back_and_keeps_its_class(engine) -> None:
         assert (await conn.execute(select(things))).all() == []
 
 
-async def test_one_round_trip_per_statement(engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    trips = 0
-    run_on_thread = sqlite_driver.Connection.run_on_thread
-
-    def counted(self, fn):
-        nonlocal trips
-        trips += 1
-        return run_on_thread(self, fn)
-
-    monkeypatch.setattr(sqlite_driver.Connection, "run_on_thread", counted)
-    async with engine.begin() as conn:
-        before = trips
-        await conn.execute(insert(things).values(name="tiga"))
-        await conn.execute(select(things))
-        await conn.execute(insert(things).values(name="empat").returning(things.c.id))
-        assert trips - before == 3
-
-
-# --- statements on the event loop (short transactions) ---
-
-
 def _count_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     trips = [0]
     run_on_thread = sqlite_driver.Connection.run_on_thread
@@ -94,6 +73,19 @@ def _count_trips(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(sqlite_driver.Connection, "run_on_thread", counted)
     return trips
+
+
+async def test_one_round_trip_per_statement(engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    trips = _count_trips(monkeypatch)
+    async with engine.begin() as conn:
+        before = trips[0]
+        await conn.execute(insert(things).values(name="tiga"))
+        await conn.execute(select(things))
+        await conn.execute(insert(things).values(name="empat").returning(things.c.id))
+        assert trips[0] - before == 3
+
+
+# --- statements on the event loop (short transactions) ---
 
 
 async def test_a_short_transaction_makes_no_round_trip(
