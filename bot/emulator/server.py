@@ -173,6 +173,10 @@ class BotApiEmulator:
         # Groups upgraded to supergroups: old chat id -> new one.
         self.migrated: dict[int, int] = {}
         self._faults: dict[str, deque[_Fault]] = {}
+        self._outage: tuple[int, str] = (502, "Bad Gateway")
+        self._outage_until = 0.0
+        self._spike_latency = 0.0
+        self._spike_until = 0.0
         self._global_sends: deque[float] = deque()
         self._chat_sends: dict[int, deque[float]] = {}
         self._group_sends: dict[int, deque[float]] = {}
@@ -337,6 +341,23 @@ class BotApiEmulator:
 
     def clear_faults(self) -> None:
         self._faults.clear()
+        self._outage_until = 0.0
+        self._spike_until = 0.0
+
+    def outage(
+        self, seconds: float, *, status: int = 502, description: str = "Bad Gateway"
+    ) -> None:
+        """Every call answers ``status`` for the next ``seconds`` (Telegram down, or the
+        proxy in front of it): what an operator sees during an outage."""
+        self._outage = (status, description)
+        self._outage_until = time.monotonic() + seconds
+
+    def spike(self, latency: float, seconds: float) -> None:
+        """Calls that arrive in the next ``seconds`` are answered ``latency`` seconds late,
+        and carried out all the same: a client that gives up waiting does not undo a send,
+        as with Telegram."""
+        self._spike_latency = latency
+        self._spike_until = time.monotonic() + seconds
 
     # ------------------------------------------------------------------ users, chats, state
 
@@ -578,8 +599,12 @@ class BotApiEmulator:
         self.requests.append(record)
         self._changed_now()
         try:
-            if self.latency > 0:
-                await asyncio.sleep(self.latency)
+            arrived = time.monotonic()
+            delay = self.latency + (self._spike_latency if arrived < self._spike_until else 0.0)
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if arrived < self._outage_until:
+                raise ApiError(*self._outage)
             if handler is None:
                 raise ApiError(404, "Not Found")
             faults = self._faults.get(name)
