@@ -19,7 +19,8 @@ from bot.delivery.worker import DeliveryWorker
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.scheduling import CheckinScheduler
-from bot.services import members, reminders
+from bot.services import advisories, members, reminders
+from bot.supervision import supervise
 from bot.telegram_request import AiohttpRequest
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext
@@ -113,13 +114,29 @@ async def run_reminders_once(runtime: Runtime) -> int:
             intervals_min=runtime.settings.advisories.reminder_minutes,
             translator=runtime.translator,
         )
+        # Copies recorded after their advisory's cancellation whose notice the worker's own
+        # call missed (a crash between the two): found from the rows, queued once.
+        queued += await advisories.queue_cancel_notices(
+            session, translator=runtime.translator, now=utcnow()
+        )
     if queued:
         runtime.wake_delivery()
     return queued
 
 
+async def queue_late_cancel_notices(runtime: Runtime, advisory_ids: set[int]) -> None:
+    """The worker recorded copies of cancelled advisories: their notices go out now."""
+    async with runtime.transaction() as session:
+        queued = await advisories.queue_cancel_notices(
+            session, translator=runtime.translator, now=utcnow(), advisory_ids=sorted(advisory_ids)
+        )
+    if queued:
+        runtime.wake_delivery()
+
+
 async def _every(seconds: float, stop: asyncio.Event, job, *args) -> None:
-    """Run ``job`` now and then every ``seconds`` until ``stop``; a failure is logged, not fatal."""
+    """Run ``job`` now and then every ``seconds`` until ``stop``. A failure is logged and
+    the job runs again at its next turn; anything else that escapes reaches the supervisor."""
     while not stop.is_set():
         try:
             await job(*args)
@@ -155,12 +172,17 @@ async def serve(
             await application.start()
             worker = None
             if settings.delivery.run_worker:
+                delivery = settings.delivery
                 worker = DeliveryWorker(
                     runtime.sessionmaker,
                     application.bot,
                     runtime.limiter,
-                    max_in_flight=settings.delivery.max_in_flight,
-                    max_attempts=settings.delivery.max_attempts,
+                    max_in_flight=delivery.max_in_flight,
+                    lease_seconds=delivery.lease_seconds,
+                    max_age_s=delivery.max_age_minutes * 60.0,
+                    retry_base_s=delivery.retry_base_s,
+                    after_cancel=lambda ids: queue_late_cancel_notices(runtime, ids),
+                    health=runtime.health,
                 )
                 await worker.start()
                 runtime.wake_delivery = worker.wake
@@ -169,7 +191,13 @@ async def serve(
                 scheduler = CheckinScheduler(runtime)
                 await scheduler.start()
             periodic = asyncio.create_task(
-                _every(settings.advisories.check_interval_s, stop, run_reminders_once, runtime)
+                supervise(
+                    "advisory-reminders",
+                    lambda: _every(
+                        settings.advisories.check_interval_s, stop, run_reminders_once, runtime
+                    ),
+                    runtime.health,
+                )
             )
             log.info("Perisai is running as @%s", runtime.bot_username)
             await stop.wait()

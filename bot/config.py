@@ -116,7 +116,14 @@ class DeliveryConfig(_Section):
     # Share of the rate kept free for replies to people while a fan-out drains.
     interactive_share: Annotated[float, Field(ge=0, le=0.9)] = 0.2
     max_in_flight: Annotated[int, Field(ge=1, le=512)] = 64
-    max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
+    # How long a message may wait for Telegram through outages (5xx, time-outs, refused
+    # connections) before it is marked failed; advisories stop earlier, at their expiry.
+    max_age_minutes: Annotated[int, Field(ge=1, le=10_080)] = 360
+    # A claimed row is the worker's for this long, renewed while it waits in memory (a long
+    # 429 pause, an outage); a crashed worker's rows are sent by another after it lapses.
+    lease_seconds: Annotated[float, Field(ge=5, le=600)] = 30.0
+    # First retry wait after a server-side failure; doubles per attempt, up to 5 minutes.
+    retry_base_s: Annotated[float, Field(gt=0, le=60)] = 1.0
     # Extreme advisories with allow_paid_broadcast (0.1 Star a message above the free rate).
     allow_paid_broadcast: bool = False
     paid_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 1000.0

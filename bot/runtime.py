@@ -13,6 +13,7 @@ from bot.db.session import create_engine, create_sessionmaker, transaction
 from bot.delivery.limiter import SendLimiter
 from bot.i18n import Translator
 from bot.services.registration import Rules
+from bot.supervision import Health
 
 
 @dataclass(slots=True)
@@ -27,6 +28,8 @@ class Runtime:
     wake_delivery: Callable[[], None] = field(default=lambda: None)
     # Pacing shared by the delivery worker and replies to people (set by the app).
     limiter: SendLimiter | None = None
+    # The background loops' state, for the readiness check.
+    health: Health = field(default_factory=Health)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, engine: AsyncEngine | None = None) -> Runtime:

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from bot.db.models import utcnow
 from bot.runtime import Runtime
 from bot.services import checkins
+from bot.supervision import supervise
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,10 @@ class CheckinScheduler:
 
     async def start(self) -> None:
         self._stop.clear()
-        self._task = asyncio.create_task(self._run(), name="checkin-scheduler")
+        self._task = asyncio.create_task(
+            supervise("checkin-scheduler", self._run, self._runtime.health),
+            name="checkin-scheduler",
+        )
 
     async def stop(self) -> None:
         self._stop.set()
@@ -198,14 +202,20 @@ class CheckinScheduler:
         """Everything due now: rounds, reminders, overdue lists."""
         async with self._tick_lock:  # a cron job and the periodic tick may fire together
             runtime = self._runtime
-            async with runtime.transaction() as session:
-                due = await checkins.run_due(
-                    session,
-                    now=self._clock(),
-                    translator=runtime.translator,
-                    known_sectors=runtime.rules.sectors,
-                    reminder_before=timedelta(minutes=self._settings.reminder_before_minutes),
-                )
+            try:
+                async with runtime.transaction() as session:
+                    due = await checkins.run_due(
+                        session,
+                        now=self._clock(),
+                        translator=runtime.translator,
+                        known_sectors=runtime.rules.sectors,
+                        reminder_before=timedelta(minutes=self._settings.reminder_before_minutes),
+                    )
+            except Exception as exc:
+                # APScheduler logs it too; the health flag shows it until a tick succeeds.
+                runtime.health.ran("checkin-tick", exc)
+                raise
+            runtime.health.ran("checkin-tick")
             if due.queued:
                 runtime.wake_delivery()
             for created in due.rounds:

@@ -8,6 +8,7 @@ import io
 from telegram import InlineKeyboardMarkup
 
 from bot.db.models import Advisory, FlowState, Member
+from bot.delivery.kinds import Kind
 from bot.reference import local_time
 from bot.services import advisories, flows
 from bot.services.advisories import ComposePrompt, Submitted
@@ -251,6 +252,8 @@ async def review(req: Request) -> None:
                 by=req.member.full_name or "-",
                 recipients=release.recipients,
             ),
+            kind=Kind.ADVISORY_NOTICE,
+            advisory_id=advisory.id,
         )
     req.out.wake_delivery = True
 
@@ -405,7 +408,7 @@ def _status_view(
         req.t(
             "adv-status-province",
             province=req.runtime.translator.province(req.lang, code) if code != "-" else "-",
-            sent=sum(c.values()) - c.get("queued", 0) - c.get("sending", 0),
+            sent=c.get("sent", 0) + c.get("acknowledged", 0),
             total=sum(c.values()),
             acknowledged=c.get("acknowledged", 0),
         )
@@ -421,6 +424,7 @@ def _status_view(
         sent=counts.get("sent", 0),
         failed=counts.get("failed", 0),
         unreachable=counts.get("unreachable", 0),
+        cancelled=counts.get("cancelled", 0),
         acknowledged=figures.acknowledged,
         rate=f"{figures.ack_rate:.0%}",
         first=local_time(figures.first_sent),

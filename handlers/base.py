@@ -33,6 +33,8 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.db.models import Delivery, Member, MemberStatus
+from bot.delivery.kinds import Kind
+from bot.delivery.priority import Priority
 from bot.runtime import Runtime
 from bot.services import members
 from bot.services.errors import ServiceError
@@ -44,7 +46,7 @@ log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 # Notices to others (vetting cards, decisions) go ahead of routine advisories, behind urgent ones.
-NOTICE_PRIORITY = 15
+NOTICE_PRIORITY = Priority.NOTICE
 
 
 class PerisaiContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -143,12 +145,17 @@ class Request:
         markup: Markup = None,
         *,
         priority: int = NOTICE_PRIORITY,
+        kind: Kind = Kind.NOTICE,
+        advisory_id: int | None = None,
     ) -> None:
         """A message to someone else: queued in this transaction, so it is sent if and only
-        if what it announces was committed, and a crash or a blocked network loses nothing."""
+        if what it announces was committed, and a crash or a blocked network loses nothing.
+        With an ``advisory_id`` and a kind void with its advisory, it is not sent once the
+        advisory is cancelled."""
         self.session.add(
             Delivery(
-                kind="notice",
+                kind=kind,
+                advisory_id=advisory_id,
                 chat_id=chat_id,
                 text=text,
                 reply_markup=markup.to_dict() if markup is not None else None,

@@ -298,6 +298,8 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"  # gave up after retries, or Telegram refused the message itself
     UNREACHABLE = "unreachable"  # blocked the bot, deactivated, chat gone
+    # Not sent, on purpose: its advisory was cancelled, or its recipient is no longer active.
+    CANCELLED = "cancelled"
 
 
 class Delivery(Base):
@@ -337,6 +339,12 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A send timed out after the request reached Telegram: the message may have arrived. It
+    # is retried at most once, and a cancellation notice goes out without a reply to it.
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
+    # An advisory copy whose advisory was cancelled: when its cancellation notice was queued
+    # (each copy that may have reached someone gets exactly one).
+    cancel_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A media message instead of text (reports' attachments): "photo", "video", "document"
     # with a Telegram file_id in media_ref (text is the caption), or "location" with
     # "latitude,longitude". NULL: a text message.

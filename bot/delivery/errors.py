@@ -20,16 +20,19 @@ from telegram.error import (
     InvalidToken,
     NetworkError,
     RetryAfter,
+    TimedOut,
 )
 
 from .store import Outcome
 
-__all__ = ["Verdict", "backoff_seconds", "classify", "retry_after_seconds"]
+__all__ = ["Verdict", "backoff_seconds", "classify", "retry_after_seconds", "was_not_sent"]
 
 # Telegram's description for a chat that does not exist (or the bot never had).
 _CHAT_NOT_FOUND = "chat not found"
 # Cap of one retry wait, so a long outage does not push rows hours out.
 MAX_BACKOFF_S = 300.0
+# Both PTB's httpx transport and ours say this of a request that never left.
+_NOT_SENT = "was *not* sent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +41,10 @@ class Verdict:
     delay_s: float = 0.0  # for RETRY / REQUEUE
     pause_s: float = 0.0  # for a 429: how long every send must wait
     new_chat_id: int | None = None
+    # The request reached Telegram and no answer came: the message may have arrived.
+    maybe_delivered: bool = False
+    # Telegram (or the way to it) failed, not this message: sending should pause and probe.
+    server_side: bool = False
 
 
 def retry_after_seconds(exc: RetryAfter) -> float:
@@ -56,10 +63,24 @@ def backoff_seconds(attempts: int, base_s: float) -> float:
     return ceiling / 2 + random.uniform(0, ceiling / 2)
 
 
+def was_not_sent(exc: TimedOut) -> bool:
+    """A pool or connect time-out: the request never left (PTB's and our transport's text)."""
+    return _NOT_SENT in exc.message
+
+
 def classify(
-    exc: BaseException, *, attempts: int, max_attempts: int, retry_base_s: float
+    exc: BaseException,
+    *,
+    attempts: int,
+    retry_base_s: float,
+    maybe_delivered_before: bool = False,
 ) -> Verdict:
-    """The row's next state after ``exc`` ended its ``attempts``-th attempt."""
+    """The row's next state after ``exc`` ended its ``attempts``-th attempt.
+
+    Server-side trouble (5xx, time-outs, refused connections) is retried for as long as the
+    row may still go (its advisory's expiry or the queue's maximum age, applied by the
+    worker), not a fixed number of times. A send that timed out after it reached Telegram
+    may have arrived: it is retried once at most, so nobody gets more than two copies."""
     if isinstance(exc, RetryAfter):
         wait = retry_after_seconds(exc)
         # Not the message's fault: the attempt is given back.
@@ -73,10 +94,14 @@ def classify(
             return Verdict(Outcome.UNREACHABLE)
         # The message itself is wrong (entities, length, markup): resending cannot help.
         return Verdict(Outcome.FAILED)
-    # TimedOut, 5xx and connection errors (every NetworkError left), and InvalidToken or
-    # Conflict, which a configuration fix or the other instance going away can cure.
+    delay = backoff_seconds(attempts, retry_base_s)
+    if isinstance(exc, TimedOut) and not was_not_sent(exc):
+        if maybe_delivered_before:
+            # Twice without an answer: a third copy is worse than not knowing.
+            return Verdict(Outcome.FAILED, maybe_delivered=True, server_side=True)
+        return Verdict(Outcome.RETRY, delay_s=delay, maybe_delivered=True, server_side=True)
+    # 5xx and connection errors (every NetworkError left), and InvalidToken or Conflict,
+    # which a configuration fix or the other instance going away can cure.
     if isinstance(exc, NetworkError | InvalidToken | Conflict):
-        if attempts >= max_attempts:
-            return Verdict(Outcome.FAILED)
-        return Verdict(Outcome.RETRY, delay_s=backoff_seconds(attempts, retry_base_s))
+        return Verdict(Outcome.RETRY, delay_s=delay, server_side=isinstance(exc, NetworkError))
     return Verdict(Outcome.FAILED)

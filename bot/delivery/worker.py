@@ -1,16 +1,27 @@
 """The delivery worker: drains ``deliveries`` to Telegram, paced, concurrent and durable.
 
-Three tasks cooperate, none holding a transaction while Telegram answers:
+Four loops cooperate, none holding a transaction while Telegram answers, each supervised
+(``bot.supervision``: a crash is logged and the loop restarts):
 
 - the claimer keeps a fraction of a second of work claimed (status ``sending`` under a
   lease), so a row more urgent than the local backlog, committed by another process, is
-  claimed within about a quarter of a second;
+  claimed within about a quarter of a second. Rows that must no longer go (their advisory
+  was cancelled or expired, their recipient left or was suspended) are ended instead;
+- the keeper checks the rows held in memory against the database a few times a second
+  (still ours? advisory still live? recipient still active?) and renews their leases, so a
+  row outlives a long 429 pause or an outage in memory without being claimed twice;
 - the dispatcher waits for the shared :class:`SendLimiter`'s next slot and gives it to the
-  most urgent claimed row whose chat may receive now, in a send task of its own (a row whose
-  chat is still inside its 1 s interval waits aside, or goes back to the queue with a later
-  ``not_before``, so it never holds up others). Choosing at the slot, not before, lets an
+  most urgent held row that was checked recently and whose chat may receive now, in a send
+  task of its own (a row whose chat is still inside its 1 s interval waits aside, or goes
+  back to the queue with a later ``not_before``). Choosing at the slot, not before, lets an
   urgent row claimed a moment ago take the very next slot;
 - the flusher writes results in batches (one transaction per ~100 ms).
+
+Each row is in memory at most once (``_held``, keyed by id); the heaps hold (priority, id,
+generation) keys, never rows, so they never compare two rows. When Telegram stops answering
+(5xx, time-outs, refused connections) the dispatcher pauses and a probe asks ``getMe`` with
+a growing interval until Telegram answers again; failed rows wait in the queue with an
+exponential backoff until their advisory expires or they reach the maximum age.
 
 A crash loses nothing: claimed rows become due again once their lease has expired, and only
 messages in flight at the crash can be sent twice.
@@ -21,13 +32,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import heapq
+import itertools
 import logging
 import math
 import os
 import socket
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -41,17 +53,20 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 
+from bot.supervision import Health, supervise
 from bot.telegram_request import NO_LINK_PREVIEW, call_raw
 
 from .errors import classify
 from .limiter import SendLimiter
-from .store import Job, Outcome, Result, claim, open_count, record
+from .store import Job, Outcome, Result, check, claim, open_count, record, renew
 
-__all__ = ["DeliveryWorker", "OnSent"]
+__all__ = ["AfterCancel", "DeliveryWorker", "OnSent"]
 
 logger = logging.getLogger(__name__)
 
 OnSent = Callable[[int, int], Awaitable[None]]
+# Called with cancelled advisories whose copies were just settled (sent, or maybe sent).
+AfterCancel = Callable[[set[int]], Awaitable[None]]
 ReplyMarkup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply
 
 
@@ -78,6 +93,11 @@ def reply_markup_from_json(data: dict[str, Any] | None) -> ReplyMarkup | None:
     raise ValueError(f"unknown reply_markup keys: {sorted(data)}")
 
 
+def _log_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("%s crashed", task.get_name(), exc_info=task.exception())
+
+
 async def _wait(event: asyncio.Event, timeout: float | None) -> None:  # noqa: ASYNC109
     with contextlib.suppress(TimeoutError):
         async with asyncio.timeout(timeout):
@@ -97,6 +117,12 @@ class DeliveryWorker:
     # Never start a send with less than this left on the lease (a request takes time).
     LEASE_MARGIN_S = 5.0
     DB_RETRY_S = 1.0
+    # A held row is sent only if the database said this recently that it may still go, and
+    # after the last wake-up (a cancel in this process wakes the worker once committed).
+    CHECK_MAX_AGE_S = 0.5
+    CHECK_EVERY_S = 0.2
+    # While Telegram does not answer: the first probe at once, then at most this far apart.
+    PROBE_MAX_S = 15.0
 
     def __init__(
         self,
@@ -107,22 +133,27 @@ class DeliveryWorker:
         worker_id: str | None = None,
         max_in_flight: int = 64,
         lease_seconds: float = 30.0,
-        max_attempts: int = 5,
+        max_age_s: float = 6 * 3600.0,
         idle_poll_s: float = 0.5,
         claim_batch: int | None = None,
         on_sent: OnSent | None = None,
+        after_cancel: AfterCancel | None = None,
         retry_base_s: float = 1.0,
+        health: Health | None = None,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.bot = bot
         self.limiter = limiter
-        self.worker_id = (worker_id or _default_worker_id())[:64]
+        # Room for the claim counter in claimed_by (64 characters).
+        self.worker_id = (worker_id or _default_worker_id())[:52]
         self.max_in_flight = max_in_flight
         self.lease_seconds = lease_seconds
-        self.max_attempts = max_attempts
+        self.max_age = timedelta(seconds=max_age_s)
         self.idle_poll_s = idle_poll_s
         self.on_sent = on_sent
+        self.after_cancel = after_cancel
         self.retry_base_s = retry_base_s
+        self.health = health or Health()
         self.claim_batch = claim_batch or max(
             8, min(self.MAX_CLAIM, math.ceil(limiter.rate_per_s * self.CLAIM_SPAN_S))
         )
@@ -130,21 +161,31 @@ class DeliveryWorker:
         self._lease_margin = min(self.LEASE_MARGIN_S, lease_seconds / 3)
         self._chat_interval = limiter.chat_interval_s
 
-        # Claimed rows: ready ones by (priority, id); those waiting for their chat by time.
-        self._ready: list[tuple[int, int, Job]] = []
-        self._deferred: list[tuple[float, int, int, Job]] = []
+        # Every claimed row in memory, once: ready, deferred or being sent.
+        self._held: dict[int, Job] = {}
+        # Keys into _held: ready ones by (priority, id), those waiting for their chat by time.
+        # An entry whose generation is not its row's current one is stale and skipped.
+        self._ready: list[tuple[int, int, int]] = []
+        self._deferred: list[tuple[float, int, int, int, int]] = []  # ..., chat id
         self._deferred_per_chat: Counter[int] = Counter()
         self._sending: dict[asyncio.Task[None], Job] = {}
         self._results: list[Result] = []
+        self._generations = itertools.count(1)
+        self._claims = itertools.count(1)
 
         self._dispatch_kick = asyncio.Event()
         self._claim_kick = asyncio.Event()
         self._flush_kick = asyncio.Event()
+        self._check_kick = asyncio.Event()
         self._queue_exhausted = False  # the last claim found less than a batch
         self._woken = False
+        # Rows checked before this loop.time() must be checked again before they go.
+        self._recheck_since = -math.inf
         self._stopping = False
         self._flushing = True
-        self._loops: list[asyncio.Task[None]] = []
+        self._outage_since: float | None = None
+        self._probe: asyncio.Task[None] | None = None
+        self._loops: dict[str, asyncio.Task[None]] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -153,46 +194,63 @@ class DeliveryWorker:
             raise RuntimeError("worker already started")
         self._stopping = False
         self._flushing = True
-        self._loops = [
-            asyncio.create_task(self._claim_loop(), name=f"delivery-claim-{self.worker_id}"),
-            asyncio.create_task(self._dispatch_loop(), name=f"delivery-send-{self.worker_id}"),
-            asyncio.create_task(self._flush_loop(), name=f"delivery-flush-{self.worker_id}"),
-        ]
+        loops: dict[str, Callable[[], Coroutine[Any, Any, None]]] = {
+            "claim": self._claim_loop,
+            "dispatch": self._dispatch_loop,
+            "keep": self._keep_loop,
+            "flush": self._flush_loop,
+        }
+        for name, loop in loops.items():
+            task_name = f"delivery-{name}"
+            self._loops[name] = asyncio.create_task(
+                supervise(task_name, loop, self.health), name=f"{task_name}-{self.worker_id}"
+            )
 
     async def stop(self) -> None:
         """Finish sends already under way, give unsent claimed rows back, record, return."""
         if not self._loops:
             return
-        claimer, dispatcher, flusher = self._loops
         self._stopping = True
-        for event in (self._claim_kick, self._dispatch_kick, self._flush_kick):
+        for event in (self._claim_kick, self._dispatch_kick, self._check_kick):
             event.set()
+        await self._cancel_probe()
         # The claimer finishes its claim (if any) so those rows can be given back too.
-        await asyncio.gather(claimer, dispatcher, return_exceptions=True)
+        await asyncio.gather(
+            self._loops["claim"],
+            self._loops["dispatch"],
+            self._loops["keep"],
+            return_exceptions=True,
+        )
         # Sends under way finish; claimed rows not yet sent go back to the queue.
         await asyncio.gather(*self._sending, return_exceptions=True)
         self._release_local()
         # Not cancelled: a flush cut short would leave its rows to the lease.
         self._flushing = False
         self._flush_kick.set()
-        await asyncio.gather(flusher, return_exceptions=True)
+        await asyncio.gather(self._loops["flush"], return_exceptions=True)
         await self._flush_all()
-        self._loops = []
+        self._loops = {}
 
     async def kill(self) -> None:
         """Drop everything at once, writing nothing: what a crash leaves (tests, benchmarks)."""
-        tasks = [*self._loops, *self._sending]
+        tasks = [*self._loops.values(), *self._sending]
+        if self._probe is not None:
+            tasks.append(self._probe)
         self._stopping = True
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        self._loops = []
+        self._loops = {}
 
     def wake(self) -> None:
-        """New rows were committed: claim now rather than at the next idle poll."""
+        """Rows were committed (new ones, or a cancellation): claim now rather than at the
+        next idle poll, and check held rows again before any of them goes."""
         self._woken = True
         self._queue_exhausted = False
         self._claim_kick.set()
+        with contextlib.suppress(RuntimeError):  # no running loop: nothing is held yet
+            self._recheck_since = asyncio.get_running_loop().time()
+        self._check_kick.set()
 
     async def drain(self, timeout: float) -> None:  # noqa: ASYNC109 (public API)
         """Wait until no row is queued or sending; TimeoutError at the deadline."""
@@ -203,10 +261,19 @@ class DeliveryWorker:
                     return
                 await asyncio.sleep(0.05)
 
+    @property
+    def held(self) -> int:
+        """Rows in memory (tests and metrics)."""
+        return len(self._held)
+
+    @property
+    def in_outage(self) -> bool:
+        return self._outage_since is not None
+
     # ------------------------------------------------------------------ claiming
 
     def _backlog(self) -> int:
-        return len(self._ready) + len(self._deferred)
+        return len(self._held) - len(self._sending)
 
     async def _claim_loop(self) -> None:
         while not self._stopping:
@@ -214,52 +281,161 @@ class DeliveryWorker:
             woken, self._woken = self._woken, False
             backlog = self._backlog()
             # A wake-up claims even above the low-water mark (an urgent row may have come),
-            # but within bounds so repeated wake-ups cannot pile up expiring leases.
+            # but within bounds so repeated wake-ups cannot pile up rows in memory.
             wanted = backlog <= self._low_water or (woken and backlog < 3 * self.claim_batch)
-            if wanted and await self._claim_once() == self.claim_batch:
+            if wanted and not self.in_outage and await self._claim_once() == self.claim_batch:
                 continue  # probably more due
             await _wait(self._claim_kick, self.idle_poll_s)
             if not self._claim_kick.is_set():
                 self._queue_exhausted = False  # idle poll: look again
 
     async def _claim_once(self) -> int:
-        lease_deadline = asyncio.get_running_loop().time() + self.lease_seconds
+        now = asyncio.get_running_loop().time()
         try:
             jobs = await claim(
                 self.sessionmaker,
-                worker_id=self.worker_id,
+                claim_token=f"{self.worker_id}#{next(self._claims):x}",
                 limit=self.claim_batch,
                 lease_seconds=self.lease_seconds,
                 now=_utcnow(),
-                lease_deadline=lease_deadline,
+                lease_deadline=now + self.lease_seconds,
+                checked_at=now,
+                max_age=self.max_age,
             )
         except Exception:
             logger.exception("claiming deliveries failed; retrying in %ss", self.DB_RETRY_S)
             await asyncio.sleep(self.DB_RETRY_S)
             return 0
         for job in jobs:
-            heapq.heappush(self._ready, (job.priority, job.id, job))
+            if job.id in self._held:
+                # Only if our lease ran out unseen (a stalled loop): keep the row we have.
+                logger.warning("delivery %s claimed again while held; kept once", job.id)
+                continue
+            self._held[job.id] = job
+            self._push_ready(job)
         self._queue_exhausted = len(jobs) < self.claim_batch
         if jobs:
             self._dispatch_kick.set()
         return len(jobs)
 
+    # ------------------------------------------------------------------ keeping
+
+    async def _keep_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_renewal = loop.time() + self.lease_seconds / 3
+        while not self._stopping:
+            self._check_kick.clear()
+            if self._held:
+                try:
+                    await self._check_held()
+                    if loop.time() >= next_renewal:
+                        await self._renew_held()
+                        next_renewal = loop.time() + self.lease_seconds / 3
+                except Exception:
+                    logger.exception("checking held deliveries failed; retrying")
+                    await _wait(self._check_kick, self.DB_RETRY_S)
+                    continue
+            else:
+                next_renewal = loop.time() + self.lease_seconds / 3
+            self._give_back_lapsing(loop.time())
+            await _wait(self._check_kick, self.CHECK_EVERY_S if self._held else self.idle_poll_s)
+
+    def _waiting(self) -> dict[int, Job]:
+        """Held rows not being sent."""
+        sending = {job.id for job in self._sending.values()}
+        return {i: job for i, job in self._held.items() if i not in sending}
+
+    async def _check_held(self) -> None:
+        waiting = self._waiting()
+        if not waiting:
+            return
+        started = asyncio.get_running_loop().time()
+        standings = await check(
+            self.sessionmaker,
+            {i: job.claim_token for i, job in waiting.items()},
+            now=_utcnow(),
+            max_age=self.max_age,
+        )
+        for job_id, job in waiting.items():
+            if self._held.get(job_id) is not job:
+                continue  # sent or dropped while we asked
+            standing = standings.get(job_id)
+            if standing is None or not standing.ours:
+                self._drop(job)  # someone else's now (or gone): not ours to write
+            elif standing.void is not None:
+                self._drop(job)
+                outcome = Outcome.FAILED if standing.expired else Outcome.CANCELLED
+                self._add_result(self._result(job, outcome, error=standing.void))
+            else:
+                job.checked_at = started
+                job.give_up_at = standing.give_up_at
+        self._dispatch_kick.set()
+
+    async def _renew_held(self) -> None:
+        held = dict(self._held)
+        if not held:
+            return
+        started = asyncio.get_running_loop().time()
+        renewed = await renew(
+            self.sessionmaker,
+            {i: job.claim_token for i, job in held.items()},
+            now=_utcnow(),
+            lease_seconds=self.lease_seconds,
+        )
+        sending = {job.id for job in self._sending.values()}
+        for job_id, job in held.items():
+            if job_id in renewed:
+                job.lease_deadline = started + self.lease_seconds
+            elif job_id not in sending and self._held.get(job_id) is job:
+                self._drop(job)  # reclaimed by someone else: forget it, write nothing
+
+    def _give_back_lapsing(self, now: float) -> None:
+        """Rows whose lease could not be renewed go back before anyone may reclaim them."""
+        for job in list(self._waiting().values()):
+            if now > job.lease_deadline - self._lease_margin:
+                self._drop(job)
+                self._give_back(job)
+
+    def _drop(self, job: Job) -> None:
+        """Forget a held row; its queue entries become stale."""
+        if self._held.get(job.id) is job:
+            del self._held[job.id]
+        job.generation = 0
+
     # ------------------------------------------------------------------ dispatching
 
     async def _dispatch_loop(self) -> None:
+        self._requeue_held()  # after a restart, held rows may sit in no queue
         while not self._stopping:
             self._dispatch_kick.clear()
             timeout: float | None = self.idle_poll_s
-            if len(self._sending) < self.max_in_flight:
+            if not self.in_outage and len(self._sending) < self.max_in_flight:
                 job, timeout = self._next_job()
                 if job is not None:
                     if self.limiter.try_acquire_bulk(job.chat_id, paid=job.paid):
                         self._launch(job)
                         continue
                     # No slot yet: the row goes back and the choice is made again at the slot.
-                    heapq.heappush(self._ready, (job.priority, job.id, job))
+                    self._push_ready(job)
                     timeout = self._until_slot(job.paid)
             await _wait(self._dispatch_kick, timeout)
+
+    def _requeue_held(self) -> None:
+        sending = {job.id for job in self._sending.values()}
+        self._ready.clear()
+        self._deferred.clear()
+        self._deferred_per_chat.clear()
+        for job in self._held.values():
+            if job.id not in sending:
+                self._push_ready(job)
+
+    def _push_ready(self, job: Job) -> None:
+        job.generation = next(self._generations)
+        heapq.heappush(self._ready, (job.priority, job.id, job.generation))
+
+    def _current(self, job_id: int, generation: int) -> Job | None:
+        job = self._held.get(job_id)
+        return job if job is not None and job.generation == generation else None
 
     def _until_slot(self, paid: bool) -> float:
         wait = self.limiter.next_bulk_at(paid=paid) - asyncio.get_running_loop().time()
@@ -270,58 +446,85 @@ class DeliveryWorker:
         """The most urgent row whose chat may receive now, or how long until one may."""
         now = asyncio.get_running_loop().time()
         self._promote_deferred(now)
-        job = self._pop_ready(now)
+        job, wait = self._pop_ready(now)
         if self._backlog() <= self._low_water and not self._queue_exhausted:
             self._claim_kick.set()
         if job is not None:
             return job, None
+        if wait is not None:
+            return None, wait
         if self._deferred:
             return None, self._deferred[0][0] - now
         return None, self.idle_poll_s  # new claims and finished sends kick earlier
 
-    def _pop_ready(self, now: float) -> Job | None:
+    def _pop_ready(self, now: float) -> tuple[Job | None, float | None]:
+        fresh_after = max(now - self.CHECK_MAX_AGE_S, self._recheck_since)
         while self._ready:
-            job = heapq.heappop(self._ready)[2]
+            _, job_id, generation = self._ready[0]
+            job = self._current(job_id, generation)
+            if job is None:
+                heapq.heappop(self._ready)  # stale entry
+                continue
+            if job.checked_at < fresh_after:
+                # Not checked since a cancellation may have committed: wait for the keeper
+                # (every held row is checked together, so the rest would wait too).
+                self._check_kick.set()
+                return None, self.CHECK_EVERY_S
+            heapq.heappop(self._ready)
             free_at = self.limiter.chat_ready_at(job.chat_id)
             if now > job.lease_deadline - self._lease_margin:
+                self._drop(job)
                 self._give_back(job)
             elif free_at > now:
                 self._defer(job, free_at, now)
             else:
-                return job
-        return None
+                return job, None
+        return None, None
 
     def _defer(self, job: Job, free_at: float, now: float) -> None:
         # Behind the rows of the same chat already waiting.
         at = free_at + self._deferred_per_chat[job.chat_id] * self._chat_interval
         if at - now > self.DEFER_HORIZON_S or at > job.lease_deadline - self._lease_margin:
+            self._drop(job)
             self._give_back(job, not_before_s=at - now)
             return
-        heapq.heappush(self._deferred, (at, job.priority, job.id, job))
+        job.generation = next(self._generations)
+        heapq.heappush(self._deferred, (at, job.priority, job.id, job.generation, job.chat_id))
         self._deferred_per_chat[job.chat_id] += 1
 
     def _promote_deferred(self, now: float) -> None:
         while self._deferred and self._deferred[0][0] <= now:
-            job = heapq.heappop(self._deferred)[3]
-            self._forget_deferred(job.chat_id)
-            heapq.heappush(self._ready, (job.priority, job.id, job))
+            _, _, job_id, generation, chat_id = heapq.heappop(self._deferred)
+            self._forget_deferred(chat_id)
+            job = self._current(job_id, generation)
+            if job is not None:
+                self._push_ready(job)
 
     def _forget_deferred(self, chat_id: int) -> None:
         self._deferred_per_chat[chat_id] -= 1
         if self._deferred_per_chat[chat_id] <= 0:
             del self._deferred_per_chat[chat_id]
 
+    def _result(self, job: Job, outcome: Outcome, **values: Any) -> Result:
+        return Result(
+            job.id,
+            outcome,
+            claim_token=job.claim_token,
+            advisory_id=job.advisory_id,
+            kind=job.kind,
+            maybe_delivered=values.pop("maybe_delivered", False) or job.maybe_delivered,
+            **values,
+        )
+
     def _give_back(self, job: Job, *, not_before_s: float = 0.0) -> None:
         """Return an unsent row to the queue (its attempt does not count)."""
         not_before = _utcnow() + timedelta(seconds=max(not_before_s, 0.0))
-        self._add_result(Result(job.id, Outcome.REQUEUE, not_before=not_before))
+        self._add_result(self._result(job, Outcome.REQUEUE, not_before=not_before))
 
     def _release_local(self) -> None:
-        now = asyncio.get_running_loop().time()
-        for _, _, job in self._ready:
+        for job in list(self._waiting().values()):
+            self._drop(job)
             self._give_back(job)
-        for at, _, _, job in self._deferred:
-            self._give_back(job, not_before_s=at - now)
         self._ready.clear()
         self._deferred.clear()
         self._deferred_per_chat.clear()
@@ -345,6 +548,7 @@ class DeliveryWorker:
             # Free the place before the kick: a done callback runs after the dispatcher has
             # woken, which would then see every place taken and sleep a whole idle poll.
             self._sending.pop(asyncio.current_task(), None)  # type: ignore[arg-type]
+            self._drop(job)
             self._dispatch_kick.set()
 
     async def _deliver(self, job: Job) -> Result:
@@ -355,7 +559,7 @@ class DeliveryWorker:
                 message_id = (await self._send_media(job, self._common(job))).message_id
         except Exception as exc:  # classified by class and code in errors.classify
             return self._failure(job, exc)
-        return Result(job.id, Outcome.SENT, message_id=message_id)
+        return self._result(job, Outcome.SENT, message_id=message_id)
 
     @staticmethod
     def _common(job: Job) -> dict[str, Any]:
@@ -415,13 +619,19 @@ class DeliveryWorker:
         verdict = classify(
             exc,
             attempts=job.attempts,
-            max_attempts=self.max_attempts,
             retry_base_s=self.retry_base_s,
+            maybe_delivered_before=job.maybe_delivered,
         )
         if verdict.pause_s:
             self.limiter.pause_for(verdict.pause_s)
-        error = self._describe(exc)
-        level = logging.INFO if verdict.outcome is Outcome.UNREACHABLE else logging.WARNING
+        if verdict.server_side:
+            self._outage_suspected()
+        outcome, error = verdict.outcome, self._describe(exc)
+        retry_at = _utcnow() + timedelta(seconds=verdict.delay_s)
+        if outcome is Outcome.RETRY and job.give_up_at and retry_at >= job.give_up_at:
+            # Retrying stops at the advisory's expiry or the queue's maximum age.
+            outcome, error = Outcome.FAILED, f"gave up (expired or too old): {error}"
+        level = logging.INFO if outcome is Outcome.UNREACHABLE else logging.WARNING
         logger.log(
             level,
             "delivery %s to chat %s (attempt %s): %s -> %s",
@@ -429,18 +639,56 @@ class DeliveryWorker:
             job.chat_id,
             job.attempts,
             error,
-            verdict.outcome,
+            outcome,
             exc_info=not isinstance(exc, telegram.error.TelegramError),
         )
-        return Result(
-            job.id,
-            verdict.outcome,
+        return self._result(
+            job,
+            outcome,
             error=error,
             not_before=_utcnow() + timedelta(seconds=verdict.delay_s),
             member_id=job.member_id,
             chat_id=job.chat_id,
             new_chat_id=verdict.new_chat_id,
+            maybe_delivered=verdict.maybe_delivered,
         )
+
+    # ------------------------------------------------------------------ outages
+
+    def _outage_suspected(self) -> None:
+        """Telegram failed a send on its side: stop sending and probe until it answers."""
+        if self._outage_since is not None or self._stopping:
+            return
+        self._outage_since = asyncio.get_running_loop().time()
+        logger.warning("the Bot API is failing sends; delivery paused while probing it")
+        self._probe = asyncio.create_task(self._probe_until_answered(), name="delivery-probe")
+        self._probe.add_done_callback(_log_crash)
+
+    async def _probe_until_answered(self) -> None:
+        delay = 0.0
+        try:
+            while not self._stopping:
+                if delay:
+                    await asyncio.sleep(delay)
+                try:
+                    await self.bot.get_me()
+                    break
+                except Exception as exc:  # any failure: Telegram is not back yet
+                    logger.info("Bot API probe failed (%s); next in %.1fs", exc, delay)
+                delay = min(max(delay * 2, 0.5), self.PROBE_MAX_S)
+        finally:
+            since, self._outage_since = self._outage_since, None
+            if since is not None:
+                elapsed = asyncio.get_running_loop().time() - since
+                logger.warning("the Bot API answers again; delivery resumed after %.1fs", elapsed)
+            self._dispatch_kick.set()
+            self._claim_kick.set()
+
+    async def _cancel_probe(self) -> None:
+        if self._probe is not None:
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+            self._probe = None
 
     def _describe(self, exc: BaseException) -> str:
         # Exception texts may quote a URL, and the URL holds the token.
@@ -467,12 +715,18 @@ class DeliveryWorker:
             return True
         batch, self._results = self._results, []
         try:
-            await record(self.sessionmaker, batch, worker_id=self.worker_id, now=_utcnow())
+            recorded = await record(self.sessionmaker, batch, now=_utcnow())
         except Exception:
             logger.exception("recording %d delivery results failed; will retry", len(batch))
             self._results[:0] = batch
             return False
         await self._notify_sent(batch)
+        if recorded.cancelled_advisories and self.after_cancel is not None:
+            try:
+                await self.after_cancel(recorded.cancelled_advisories)
+            except Exception:
+                # The leader's periodic pass queues the notices that this one missed.
+                logger.exception("cancellation notices failed: %s", recorded.cancelled_advisories)
         return True
 
     async def _flush_all(self, attempts: int = 3) -> None:

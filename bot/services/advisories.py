@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import and_, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -25,6 +25,8 @@ from bot.db.models import (
     Site,
     utcnow,
 )
+from bot.delivery.kinds import VOID_WITH_ADVISORY, Kind
+from bot.delivery.priority import Priority
 from bot.i18n import Translator
 from bot.reference import PROVINCES
 from bot.services import audit, flows, members
@@ -38,6 +40,7 @@ from bot.services.advisory_text import (
 )
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
+from bot.services.outgoing import delivery_row
 from bot.services.validation import clean_text
 
 FLOW_ADVISORY = "advisory"
@@ -647,12 +650,14 @@ async def cancel(
     if advisory.author_id != coordinator.id and not _covers_audience(coordinator, advisory):
         raise NotAllowed("error-advisory-scope")
     now = utcnow()
+    root = advisory.root_id or advisory.id
     # Cancelling retracts the advisory: every live version of it, not just this one.
     versions = list(
         await session.scalars(
             select(Advisory)
             .where(
-                Advisory.root_id == (advisory.root_id or advisory.id),
+                # The first version is its own root (root_id is set on submission).
+                or_(Advisory.id == root, Advisory.root_id == root),
                 Advisory.status.in_([AdvisoryStatus.RELEASED, AdvisoryStatus.SUBMITTED]),
             )
             .with_for_update()
@@ -662,57 +667,113 @@ async def cancel(
         version.status = AdvisoryStatus.CANCELLED
         version.cancelled_at, version.cancelled_by_id = now, coordinator.id
     version_ids = [v.id for v in versions]
+    # Nothing of it leaves any more: queued rows end here; rows a worker holds are ended by
+    # the worker, which checks each row's advisory right before it sends.
     await session.execute(
         update(Delivery)
-        .where(Delivery.advisory_id.in_(version_ids), Delivery.status == DeliveryStatus.QUEUED)
-        .values(status=DeliveryStatus.FAILED, error="advisory cancelled before sending")
-    )
-    copies = (
-        await session.execute(
-            select(Delivery.member_id, Delivery.chat_id, Delivery.message_id, Member.language)
-            .join(Member, Member.id == Delivery.member_id)
-            .where(
-                Delivery.advisory_id.in_(version_ids),
-                Delivery.kind == "advisory",
-                Delivery.status.in_([DeliveryStatus.SENT, DeliveryStatus.SENDING]),
-            )
-            .order_by(Delivery.advisory_id)
+        .where(
+            Delivery.advisory_id.in_(version_ids),
+            Delivery.kind.in_(VOID_WITH_ADVISORY),
+            Delivery.status == DeliveryStatus.QUEUED,
         )
-    ).all()
-    # One notice per person, as a reply to their newest copy.
-    received = list({row[0]: row for row in copies}.values())
-    rows = [
-        {
-            "kind": "cancel",
-            "advisory_id": advisory.id,
-            "member_id": member_id,
-            "chat_id": chat_id,
-            "priority": 0,
-            "status": DeliveryStatus.QUEUED,
-            "text": translator.t(
-                language,
-                "adv-cancelled-notice",
-                number=str(advisory.root_id or advisory.id),
-                title=advisory.title,
-            ),
-            "reply_to_message_id": message_id,
-            "protect_content": advisory.tlp in PROTECTED_TLP,
-            "not_before": now,
-            "created_at": now,
-            "attempts": 0,
-            "paid_broadcast": False,
-        }
-        for member_id, chat_id, message_id, language in received
-    ]
-    if rows:
-        await session.execute(insert(Delivery), rows)
+        .values(status=DeliveryStatus.CANCELLED, error="advisory cancelled before sending")
+    )
+    notices = await queue_cancel_notices(
+        session, translator=translator, now=now, advisory_ids=version_ids
+    )
     await audit.record(
         session,
         action="advisory_cancel",
         actor=Actor(coordinator.id),
-        details={"advisory_id": advisory.id, "notices": len(rows)},
+        details={"advisory_id": advisory.id, "notices": notices},
     )
-    return advisory, len(rows)
+    return advisory, notices
+
+
+async def queue_cancel_notices(
+    session: AsyncSession,
+    *,
+    translator: Translator,
+    now: datetime,
+    advisory_ids: Sequence[int] | None = None,
+) -> int:
+    """Queue the cancellation notice for every copy of a cancelled advisory that reached
+    someone (sent: a reply to it) or may have (its send timed out: "if you received it"),
+    and has had none yet. Copies still on their way are left to the worker, which calls
+    this again once it has recorded them; the leader's periodic pass catches the rest.
+
+    Each copy is noticed once: the notice and the copy's mark are written together, and
+    concurrent callers skip rows another one has locked (PostgreSQL) or wait (SQLite)."""
+    query = (
+        select(
+            Delivery.id,
+            Delivery.member_id,
+            Delivery.chat_id,
+            Delivery.message_id,
+            Delivery.status,
+            Member.language,
+            Advisory.id.label("advisory_id"),
+            Advisory.root_id,
+            Advisory.title,
+            Advisory.tlp,
+        )
+        .join(Advisory, Advisory.id == Delivery.advisory_id)
+        .join(Member, Member.id == Delivery.member_id)
+        .where(
+            Delivery.kind == Kind.ADVISORY,
+            Advisory.status == AdvisoryStatus.CANCELLED,
+            Delivery.cancel_noticed_at.is_(None),
+            or_(
+                Delivery.status == DeliveryStatus.SENT,
+                and_(
+                    Delivery.maybe_delivered.is_(True),
+                    Delivery.status.in_([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
+                ),
+            ),
+        )
+        .order_by(Delivery.id)
+        .with_for_update(skip_locked=True, of=Delivery)
+    )
+    if advisory_ids is not None:
+        query = query.where(Delivery.advisory_id.in_(list(advisory_ids)))
+    copies = (await session.execute(query)).all()
+    if not copies:
+        return 0
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_([c.id for c in copies]))
+        .values(cancel_noticed_at=now)
+    )
+    # One notice per person and advisory, as a reply to their newest copy that was sent.
+    newest: dict[tuple[int, int], Any] = {}
+    for copy in copies:
+        key = (copy.member_id, copy.root_id or copy.advisory_id)
+        known = newest.get(key)
+        if known is None or copy.status == DeliveryStatus.SENT:
+            newest[key] = copy
+    rows = [
+        delivery_row(
+            Kind.CANCEL,
+            advisory_id=copy.advisory_id,
+            member_id=copy.member_id,
+            chat_id=copy.chat_id,
+            priority=Priority.CANCELLATION,
+            now=now,
+            text=translator.t(
+                copy.language,
+                "adv-cancelled-notice"
+                if copy.status == DeliveryStatus.SENT
+                else "adv-cancelled-notice-maybe",
+                number=str(copy.root_id or copy.advisory_id),
+                title=copy.title,
+            ),
+            reply_to_message_id=copy.message_id if copy.status == DeliveryStatus.SENT else None,
+            protect_content=copy.tlp in PROTECTED_TLP,
+        )
+        for copy in newest.values()
+    ]
+    await session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from bot.db.models import (
     SiteCheckin,
     SiteCheckinStatus,
 )
+from bot.delivery.priority import Priority
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
 from bot.services import audit, checklists, flows, members
@@ -59,10 +60,10 @@ NAME_MAX = 80
 DEADLINE_HOURS = (1, 168)
 # Below every advisory (0-36) and advisory reminder (40): check-ins are routine traffic.
 # A missing critical measure is news for the coordinators, sent like a notice.
-PRIORITY_CRITICAL = 20
-PRIORITY_OVERDUE = 45
-PRIORITY_REMINDER = 58
-PRIORITY_ROUND = 60
+PRIORITY_CRITICAL = Priority.CHECKIN_CRITICAL
+PRIORITY_OVERDUE = Priority.CHECKIN_OVERDUE
+PRIORITY_REMINDER = Priority.CHECKIN_REMINDER
+PRIORITY_ROUND = Priority.CHECKIN_ROUND
 # A slot found more than this after its time was missed (the bot was down): a catch-up round.
 CATCH_UP_AFTER = timedelta(minutes=5)
 SLOT_SEARCH_LIMIT = 100_000  # cron fire times walked to find the latest missed one

@@ -13,7 +13,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member
+from bot.db.models import (
+    Advisory,
+    AdvisoryStatus,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+)
+from bot.delivery.priority import Priority
 from bot.i18n import Safe, Translator
 from bot.services.advisories import (
     ack_markup,
@@ -74,6 +82,8 @@ async def _unacknowledged(session: AsyncSession, advisory_id: int):
             Delivery.kind == "advisory",
             Delivery.status == DeliveryStatus.SENT,
             Delivery.acknowledged_at.is_(None),
+            # People who left or were suspended are neither reminded nor listed.
+            Member.status == MemberStatus.ACTIVE,
         )
         .order_by(Member.id)
     )
@@ -87,7 +97,7 @@ async def _queue_reminders(session, advisory, pending, now, translator: Translat
             "advisory_id": advisory.id,
             "member_id": member.id,
             "chat_id": delivery.chat_id,
-            "priority": 40,
+            "priority": Priority.ADVISORY_REMINDER,
             "status": DeliveryStatus.QUEUED,
             "text": translator.t(
                 member.language,
@@ -118,7 +128,8 @@ async def _queue_escalation(session, advisory, pending, now, translator: Transla
         by_province[provinces.get(member.id, "-")].append(member)
     coordinators = await reviewers_for(session, advisory)
     author = await session.get(Member, advisory.author_id)
-    if author is not None and author not in coordinators:
+    active_author = author is not None and author.status == MemberStatus.ACTIVE
+    if active_author and author not in coordinators:
         coordinators.append(author)
     rows = []
     for coordinator in coordinators:
@@ -161,7 +172,7 @@ async def _queue_escalation(session, advisory, pending, now, translator: Transla
                 "advisory_id": advisory.id,
                 "member_id": coordinator.id,
                 "chat_id": coordinator.telegram_user_id,
-                "priority": 30,
+                "priority": Priority.ESCALATION,
                 "status": DeliveryStatus.QUEUED,
                 "text": text,
                 "protect_content": True,  # names and phone-less contact lists: keep them in

@@ -32,6 +32,7 @@ from bot.db.models import (
     Site,
     utcnow,
 )
+from bot.delivery.priority import Priority
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
 from bot.services import audit, flows, members
@@ -49,8 +50,8 @@ TRIAGE_PREFIX = "rt1"  # rt1:<action>:<report id>; parsed in handlers.callback_d
 # Place in the delivery queue (lower goes first). Advisories take 0 (Extreme/Immediate) to 36
 # and notices 15: someone in danger now goes ahead of everything, even an Extreme advisory;
 # any other report ahead of routine advisories, just before notices.
-PRIORITY_IMMEDIATE = -10
-PRIORITY_REPORT = 12
+PRIORITY_IMMEDIATE = Priority.IMMEDIATE_REPORT
+PRIORITY_REPORT = Priority.REPORT
 
 DELIVERY_CARD = "report"
 DELIVERY_MEDIA = "report_media"

@@ -274,6 +274,7 @@ btn-acknowledge = ✅ Acknowledge
 btn-acknowledged = ✅ Acknowledged { $time }
 adv-acknowledged = Acknowledgement recorded. Thank you.
 adv-cancelled-notice = ❌ <b>CANCELLED:</b> advisory #{ $number } “{ $title }” is withdrawn. Disregard it.
+adv-cancelled-notice-maybe = ❌ <b>CANCELLED:</b> advisory #{ $number } “{ $title }” is withdrawn. If you received it, disregard it.
 
 ## Advisories: composing
 adv-compose-intro = New advisory. Answer each question; /cancel stops, nothing is sent until a second coordinator approves.
@@ -345,7 +346,7 @@ adv-state-rejected = rejected
 adv-state-cancelled = cancelled
 adv-status =
     <b>Advisory #{ $number }</b> — { $title } [{ $state }]
-    Recipients: { $total } · queued { $queued } · sent { $sent } · failed { $failed } · unreachable { $unreachable }
+    Recipients: { $total } · queued { $queued } · sent { $sent } · failed { $failed } · unreachable { $unreachable } · not sent (cancelled) { $cancelled }
     Acknowledged: { $acknowledged } ({ $rate })
     First delivery: { $first} · last delivery: { $last }
     Per province:

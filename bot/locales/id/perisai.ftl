@@ -268,6 +268,7 @@ btn-acknowledge = ✅ Konfirmasi diterima
 btn-acknowledged = ✅ Dikonfirmasi { $time }
 adv-acknowledged = Konfirmasi tercatat. Terima kasih.
 adv-cancelled-notice = ❌ <b>DIBATALKAN:</b> peringatan #{ $number } “{ $title }” ditarik. Abaikan peringatan itu.
+adv-cancelled-notice-maybe = ❌ <b>DIBATALKAN:</b> peringatan #{ $number } “{ $title }” ditarik. Jika Anda menerimanya, abaikan peringatan itu.
 
 ## Peringatan: menyusun
 adv-compose-intro = Peringatan baru. Jawab setiap pertanyaan; /cancel untuk berhenti. Tidak ada yang dikirim sebelum disetujui koordinator kedua.
@@ -338,7 +339,7 @@ adv-state-rejected = ditolak
 adv-state-cancelled = dibatalkan
 adv-status =
     <b>Peringatan #{ $number }</b> — { $title } [{ $state }]
-    Penerima: { $total } · antre { $queued } · terkirim { $sent } · gagal { $failed } · tak terjangkau { $unreachable }
+    Penerima: { $total } · antre { $queued } · terkirim { $sent } · gagal { $failed } · tak terjangkau { $unreachable } · tak dikirim (dibatalkan) { $cancelled }
     Dikonfirmasi: { $acknowledged } ({ $rate })
     Pengiriman pertama: { $first } · terakhir: { $last }
     Per provinsi:
