@@ -45,6 +45,21 @@ def _control(emulator: BotApiEmulator, command: str, args: tuple[Any, ...]) -> A
         emulator.set_flood_limits(global_per_s=global_per_s, per_chat_per_s=per_chat_per_s)
         emulator.stats.reset()
         return None
+    if command == "fail":  # the next N calls of a method answer an error
+        method, status, count, retry_after = args
+        emulator.fail_next(method, status=status, count=count, retry_after=retry_after)
+        return None
+    if command == "outage":  # every call answers 502 for N seconds
+        emulator.outage(args[0])
+        return None
+    if command == "spike":  # calls in the next N seconds are answered L seconds late
+        latency, seconds = args
+        emulator.spike(latency, seconds)
+        return None
+    if command == "reset_messages":
+        emulator.sent_messages.clear()
+        emulator.clear_faults()
+        return None
     if command == "users":
         for user_id in args[0]:
             emulator.user(user_id)
