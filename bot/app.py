@@ -119,19 +119,15 @@ async def run_reminders_once(runtime: Runtime) -> int:
         queued += await advisories.queue_cancel_notices(
             session, translator=runtime.translator, now=utcnow()
         )
-    if queued:
-        runtime.wake_delivery()
     return queued
 
 
 async def queue_late_cancel_notices(runtime: Runtime, advisory_ids: set[int]) -> None:
     """The worker recorded copies of cancelled advisories: their notices go out now."""
     async with runtime.transaction() as session:
-        queued = await advisories.queue_cancel_notices(
+        await advisories.queue_cancel_notices(
             session, translator=runtime.translator, now=utcnow(), advisory_ids=sorted(advisory_ids)
         )
-    if queued:
-        runtime.wake_delivery()
 
 
 async def _every(seconds: float, stop: asyncio.Event, job, *args) -> None:
@@ -185,7 +181,7 @@ async def serve(
                     health=runtime.health,
                 )
                 await worker.start()
-                runtime.wake_delivery = worker.wake
+                runtime.waker.target = worker.wake
             scheduler = None
             if settings.checkins.run_scheduler:
                 scheduler = CheckinScheduler(runtime)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.db.session import create_engine, create_sessionmaker, transaction
 from bot.delivery.limiter import SendLimiter
+from bot.delivery.outbox import WAKER, Waker
 from bot.i18n import Translator
 from bot.services.registration import Rules
 from bot.supervision import Health
@@ -23,9 +24,9 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
     rules: Rules
+    # Every commit that enqueued calls it; the app points it at the delivery worker.
+    waker: Waker = field(default_factory=Waker)
     bot_username: str = ""
-    # Set by the app once the delivery worker runs; tells it new rows are committed.
-    wake_delivery: Callable[[], None] = field(default=lambda: None)
     # Pacing shared by the delivery worker and replies to people (set by the app).
     limiter: SendLimiter | None = None
     # The background loops' state, for the readiness check.
@@ -38,10 +39,12 @@ class Runtime:
             echo=settings.database.echo,
             busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
         )
+        waker = Waker()
         return cls(
             settings=settings,
             engine=engine,
-            sessionmaker=create_sessionmaker(engine),
+            sessionmaker=create_sessionmaker(engine, info={WAKER: waker}),
+            waker=waker,
             translator=Translator(
                 settings.bot.default_language,
                 {code: names.model_dump() for code, names in settings.bot.sector_names.items()},
@@ -53,6 +56,10 @@ class Runtime:
                 default_language=settings.bot.default_language,
             ),
         )
+
+    def wake_delivery(self) -> None:
+        """Tell the worker to look now (commits that enqueue do this by themselves)."""
+        self.waker()
 
     @asynccontextmanager
     async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncSession]:

@@ -216,8 +216,6 @@ class CheckinScheduler:
                 runtime.health.ran("checkin-tick", exc)
                 raise
             runtime.health.ran("checkin-tick")
-            if due.queued:
-                runtime.wake_delivery()
             for created in due.rounds:
                 log.info(
                     "check-in round #%s started for %s sites%s",

@@ -79,7 +79,7 @@ async def suspend(req: Request) -> None:
     )
     req.reply(req.t("suspend-done", number=str(target.id), name=target.full_name or "-"))
     if target.telegram_user_id is not None:
-        req.send(target.telegram_user_id, req.tr(target.language, "status-suspended"))
+        await req.send(target.telegram_user_id, req.tr(target.language, "status-suspended"))
         req.refresh_commands(target.telegram_user_id, target)
 
 
@@ -94,7 +94,7 @@ async def reinstate(req: Request) -> None:
     await members.reinstate(req.session, coordinator=req.member, target=target)
     req.reply(req.t("reinstate-done", number=str(target.id), name=target.full_name or "-"))
     if target.telegram_user_id is not None:
-        req.send(
+        await req.send(
             target.telegram_user_id,
             req.tr(target.language, "reinstate-notice"),
             main_keyboard(req, target),

@@ -138,7 +138,7 @@ async def _take(req: Request, *, text: str | None = None, choice=None) -> bool:
     if result is None:
         return False
     if isinstance(result, Submitted):
-        _after_submit(req, result)
+        await _after_submit(req, result)
     else:
         show(req, result)
     return True
@@ -187,20 +187,21 @@ def _as(req: Request, lang: str) -> Request:
     return replace(req, lang=lang)
 
 
-def _after_submit(req: Request, result: Submitted) -> None:
+async def _after_submit(req: Request, result: Submitted) -> None:
     advisory = result.advisory
     if result.released is not None:
         req.reply(req.t("adv-released-emergency", recipients=result.released.recipients))
-        req.out.wake_delivery = True
         return
     req.reply(req.t("adv-submitted", number=str(advisory.id), reviewers=len(result.reviewers)))
     for reviewer in result.reviewers:
         if reviewer.telegram_user_id is None:
             continue
-        req.send(
+        await req.send(
             reviewer.telegram_user_id, render(req.runtime.translator, reviewer.language, advisory)
         )
-        req.send(reviewer.telegram_user_id, *_review_card(req, reviewer, advisory, req.member))
+        await req.send(
+            reviewer.telegram_user_id, *_review_card(req, reviewer, advisory, req.member)
+        )
 
 
 @handles(Access.COORDINATOR)
@@ -243,7 +244,7 @@ async def review(req: Request) -> None:
     req.reply(req.t("adv-approved", recipients=release.recipients))
     author = await req.session.get(Member, advisory.author_id)
     if author and author.telegram_user_id:
-        req.send(
+        await req.send(
             author.telegram_user_id,
             req.tr(
                 author.language,
@@ -255,7 +256,6 @@ async def review(req: Request) -> None:
             kind=Kind.ADVISORY_NOTICE,
             advisory_id=advisory.id,
         )
-    req.out.wake_delivery = True
 
 
 async def take_reject_reason(req: Request, state: FlowState) -> None:
@@ -272,7 +272,7 @@ async def take_reject_reason(req: Request, state: FlowState) -> None:
     req.reply(req.t("adv-rejected", number=str(advisory.id)))
     author = await req.session.get(Member, advisory.author_id)
     if author and author.telegram_user_id:
-        req.send(
+        await req.send(
             author.telegram_user_id,
             req.tr(
                 author.language,
@@ -396,7 +396,6 @@ async def advisory_action(req: Request) -> None:
     req.drop_keyboard()
     req.answer()
     req.reply(req.t("adv-cancelled", number=str(advisory.id), notices=notices))
-    req.out.wake_delivery = True
 
 
 def _status_view(

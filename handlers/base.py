@@ -32,8 +32,9 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.db.models import Delivery, Member, MemberStatus
+from bot.db.models import Member, MemberStatus
 from bot.delivery.kinds import Kind
+from bot.delivery.outbox import Outgoing, enqueue
 from bot.delivery.priority import Priority
 from bot.runtime import Runtime
 from bot.services import members
@@ -100,8 +101,6 @@ class Outbox:
     answer_text: str | None = None
     answer_alert: bool = False
     command_updates: dict[int, Member | None] = field(default_factory=dict)
-    # New rows in the delivery queue were committed: wake the worker now.
-    wake_delivery: bool = False
 
     def clear(self) -> None:
         self.sends.clear()
@@ -109,7 +108,6 @@ class Outbox:
         self.edits.clear()
         self.command_updates.clear()
         self.answer_text, self.answer_alert = None, False
-        self.wake_delivery = False
 
 
 @dataclass(slots=True)
@@ -138,7 +136,7 @@ class Request:
     def reply(self, text: str, markup: Markup = None) -> None:
         self.out.sends.append(_Send(self.user.id, text, markup))
 
-    def send(
+    async def send(
         self,
         chat_id: int,
         text: str,
@@ -152,17 +150,19 @@ class Request:
         if what it announces was committed, and a crash or a blocked network loses nothing.
         With an ``advisory_id`` and a kind void with its advisory, it is not sent once the
         advisory is cancelled."""
-        self.session.add(
-            Delivery(
-                kind=kind,
-                advisory_id=advisory_id,
-                chat_id=chat_id,
-                text=text,
-                reply_markup=markup.to_dict() if markup is not None else None,
-                priority=priority,
-            )
+        await enqueue(
+            self.session,
+            [
+                Outgoing(
+                    kind=kind,
+                    advisory_id=advisory_id,
+                    chat_id=chat_id,
+                    text=text,
+                    reply_markup=markup.to_dict() if markup is not None else None,
+                    priority=priority,
+                )
+            ],
         )
-        self.out.wake_delivery = True
 
     def reply_document(self, filename: str, content: bytes, caption: str) -> None:
         """A file for the sender (exports); sent protected: it holds personal data."""
@@ -288,8 +288,6 @@ def handles(
 
 async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | None) -> None:
     bot = context.bot
-    if out.wake_delivery:
-        context.runtime.wake_delivery()
     # The answer and the edits are independent requests: sent side by side, the presser
     # waits for the slower of the two, not for both in turn.
     if query is not None and out.edits:

@@ -76,7 +76,6 @@ async def take_note(req: Request, state: FlowState) -> None:
             req.reply(req.t(exc.key, **exc.args_for_message))
             return
         raise
-    req.out.wake_delivery = True  # a critical No queued its alert for the coordinators
     text, markup = render(req.runtime.translator, req.lang, view)
     if message_id is not None:
         req.edit(text=text, markup=markup, chat_id=chat_id, message_id=message_id)
@@ -199,7 +198,6 @@ async def launch_choice(req: Request) -> None:
             known_sectors=req.runtime.rules.sectors,
             reminder_before=timedelta(minutes=settings.reminder_before_minutes),
         )
-        req.out.wake_delivery = True
         req.edit(
             text=req.t(
                 "checkin-launched",

@@ -91,7 +91,7 @@ def show_prompt(req: Request, prompt: Prompt) -> None:
     req.reply(text)
 
 
-def show_outcome(req: Request, done: Finished) -> None:
+async def show_outcome(req: Request, done: Finished) -> None:
     req.lang = done.language
     member = done.member
     match done.outcome:
@@ -110,7 +110,7 @@ def show_outcome(req: Request, done: Finished) -> None:
                 req.reply(req.t(key), ReplyKeyboardRemove())
                 from handlers.vetting import notify_reviewers  # vetting renders its own cards
 
-                notify_reviewers(req, member, done.reviewers)
+                await notify_reviewers(req, member, done.reviewers)
             req.refresh_commands(member.telegram_user_id, member)
 
 
@@ -122,7 +122,7 @@ async def _take(req: Request, given: TextAnswer | ChoiceAnswer | ContactAnswer) 
     if result is None:
         return False
     if isinstance(result, Finished):
-        show_outcome(req, result)
+        await show_outcome(req, result)
         return True
     if result.stale:
         req.answer(req.t("button-stale"))

@@ -432,7 +432,6 @@ def _triage_keyboard(req: Request, report_id: int) -> InlineKeyboardMarkup:
 
 def _changed(req: Request, report_id: int, state: str) -> None:
     req.reply(req.t("report-changed", number=str(report_id), state=_state_name(req, state)))
-    req.out.wake_delivery = True
 
 
 async def take_question(req: Request, text: str) -> None:
@@ -441,7 +440,6 @@ async def take_question(req: Request, text: str) -> None:
     )
     if report_ is not None:
         req.reply(req.t("report-question-sent", number=str(report_.id)))
-        req.out.wake_delivery = True
 
 
 async def take_note(req: Request, text: str) -> None:

@@ -31,12 +31,12 @@ def card(req: Request, reader: Member, applicant: Member) -> tuple[str, InlineKe
     return text, buttons
 
 
-def notify_reviewers(req: Request, applicant: Member, reviewers: Iterable[Member]) -> None:
+async def notify_reviewers(req: Request, applicant: Member, reviewers: Iterable[Member]) -> None:
     for reviewer in reviewers:
         if reviewer.telegram_user_id is None or reviewer.id == applicant.id:
             continue
         text, buttons = card(req, reviewer, applicant)
-        req.send(reviewer.telegram_user_id, text, buttons)
+        await req.send(reviewer.telegram_user_id, text, buttons)
 
 
 def _decided_text(req: Request, applicant: Member, by: Member | None, approved: bool) -> str:
@@ -87,10 +87,10 @@ async def decision(req: Request) -> None:
     result = await vetting.decide(
         req.session, coordinator=req.member, member_id=member_id, approve=True
     )
-    _after_decision(req, result)
+    await _after_decision(req, result)
 
 
-def _after_decision(req: Request, result: vetting.Decision) -> None:
+async def _after_decision(req: Request, result: vetting.Decision) -> None:
     applicant = result.member
     if not result.fresh:
         by = result.already_decided_by
@@ -109,7 +109,7 @@ def _after_decision(req: Request, result: vetting.Decision) -> None:
         key = "vet-applicant-approved" if result.approved else "vet-applicant-rejected"
         # Approved: they get the 🚨 Report button with the news.
         markup = main_keyboard(req, applicant) if result.approved else None
-        req.send(applicant.telegram_user_id, req.tr(applicant.language, key), markup)
+        await req.send(applicant.telegram_user_id, req.tr(applicant.language, key), markup)
         req.refresh_commands(applicant.telegram_user_id, applicant)
 
 
@@ -122,4 +122,4 @@ async def take_reason(req: Request, state: FlowState) -> None:
         req.session, coordinator=req.member, member_id=member_id, approve=False, reason=text
     )
     await flows.clear(req.session, req.user.id)
-    _after_decision(req, result)
+    await _after_decision(req, result)

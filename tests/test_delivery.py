@@ -23,8 +23,8 @@ from telegram.error import (
 )
 
 from bot.db.models import Delivery, DeliveryStatus, Member, MemberStatus
-from bot.db.session import is_sqlite, transaction
-from bot.delivery import DeliveryWorker, SendLimiter
+from bot.db.session import create_sessionmaker, is_sqlite, transaction
+from bot.delivery import DeliveryWorker, Kind, Outgoing, Priority, SendLimiter, Waker, outbox
 from bot.delivery.errors import classify, retry_after_seconds
 from bot.delivery.store import Outcome
 from bot.emulator import BotApiEmulator
@@ -475,3 +475,30 @@ async def test_sends_leave_an_interval_apart_after_a_stall() -> None:
     # An uncapped limiter never delays.
     uncapped = SendLimiter(rate_per_s=1e9)
     assert [uncapped.departure_delay() for _ in range(3)] == [0.0, 0.0, 0.0]
+
+
+# ---------------------------------------------------------------------- the outbox
+
+
+async def test_a_commit_that_enqueued_wakes_the_worker_by_itself(engine) -> None:
+    waker, wakes = Waker(), []
+    waker.target = lambda: wakes.append(1)
+    sessionmaker = create_sessionmaker(engine, info={outbox.WAKER: waker})
+    message = Outgoing(kind=Kind.NOTICE, chat_id=1, text="hello")
+
+    async with transaction(sessionmaker) as session:
+        await session.execute(select(Delivery.id))  # a transaction that queues nothing
+    assert wakes == []
+    with pytest.raises(RuntimeError):
+        async with transaction(sessionmaker) as session:
+            await outbox.enqueue(session, [message])
+            raise RuntimeError("rolled back: nothing to send")
+    assert wakes == []
+    async with transaction(sessionmaker) as session:
+        ids = await outbox.enqueue(session, [message, message], returning=True)
+    assert wakes == [1]
+    rows = await deliveries(sessionmaker)
+    assert [r.id for r in rows] == ids
+    assert {(r.kind, r.status, r.priority) for r in rows} == {
+        ("notice", DeliveryStatus.QUEUED, Priority.NOTICE)
+    }

@@ -62,8 +62,11 @@ def create_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000
     return engine
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, *, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """``info`` is copied into every session's ``Session.info`` (the outbox's waker)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info=info or {})
 
 
 _SQLITE_WRITERS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()

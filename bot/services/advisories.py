@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
@@ -25,8 +25,8 @@ from bot.db.models import (
     Site,
     utcnow,
 )
-from bot.delivery.kinds import VOID_WITH_ADVISORY, Kind
-from bot.delivery.priority import Priority
+from bot.delivery import Kind, Outgoing, Priority, enqueue, mark_changed
+from bot.delivery.kinds import VOID_WITH_ADVISORY
 from bot.i18n import Translator
 from bot.reference import PROVINCES
 from bot.services import audit, flows, members
@@ -40,7 +40,6 @@ from bot.services.advisory_text import (
 )
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.outgoing import delivery_row
 from bot.services.validation import clean_text
 
 FLOW_ADVISORY = "advisory"
@@ -553,26 +552,22 @@ async def _release(
     rendered = {lang: render(translator, lang, advisory) for lang in ("id", "en")}
     paid = allow_paid_broadcast and advisory.severity == "Extreme"
     rows = [
-        {
-            "kind": "advisory",
-            "advisory_id": advisory.id,
-            "member_id": m.id,
-            "chat_id": m.telegram_user_id,
-            "priority": priority(advisory),
-            "status": DeliveryStatus.QUEUED,
-            "text": rendered[translator.language(m.language)],
-            "reply_markup": ack_markup(translator, m.language, advisory),
-            "protect_content": advisory.tlp in PROTECTED_TLP,
-            "reply_to_message_id": earlier.get(m.id),
-            "not_before": now,
-            "created_at": now,
-            "attempts": 0,
-            "paid_broadcast": paid,
-        }
+        Outgoing(
+            kind=Kind.ADVISORY,
+            advisory_id=advisory.id,
+            member_id=m.id,
+            chat_id=m.telegram_user_id,
+            priority=priority(advisory),
+            text=rendered[translator.language(m.language)],
+            reply_markup=ack_markup(translator, m.language, advisory),
+            protect_content=advisory.tlp in PROTECTED_TLP,
+            reply_to_message_id=earlier.get(m.id),
+            paid_broadcast=paid,
+        )
         for m in recipients
+        if m.telegram_user_id is not None
     ]
-    if rows:
-        await session.execute(insert(Delivery), rows)
+    await enqueue(session, rows, now=now)
     await audit.record(
         session,
         action="advisory_emergency_release" if advisory.emergency else "advisory_release",
@@ -681,6 +676,7 @@ async def cancel(
     notices = await queue_cancel_notices(
         session, translator=translator, now=now, advisory_ids=version_ids
     )
+    mark_changed(session)  # workers drop the copies they hold as soon as this commits
     await audit.record(
         session,
         action="advisory_cancel",
@@ -752,13 +748,12 @@ async def queue_cancel_notices(
         if known is None or copy.status == DeliveryStatus.SENT:
             newest[key] = copy
     rows = [
-        delivery_row(
-            Kind.CANCEL,
+        Outgoing(
+            kind=Kind.CANCEL,
             advisory_id=copy.advisory_id,
             member_id=copy.member_id,
             chat_id=copy.chat_id,
             priority=Priority.CANCELLATION,
-            now=now,
             text=translator.t(
                 copy.language,
                 "adv-cancelled-notice"
@@ -772,7 +767,7 @@ async def queue_cancel_notices(
         )
         for copy in newest.values()
     ]
-    await session.execute(insert(Delivery), rows)
+    await enqueue(session, rows, now=now)
     return len(rows)
 
 

@@ -35,7 +35,7 @@ from bot.db.models import (
     SiteCheckin,
     SiteCheckinStatus,
 )
-from bot.delivery.priority import Priority
+from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
 from bot.services import audit, checklists, flows, members
@@ -50,7 +50,6 @@ from bot.services.checkin_text import (
     render,
 )
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.outgoing import delivery_row
 
 FLOW_CHECKIN_NOTE = "checkin_note"
 CHECKIN_PREFIX = PREFIX  # ci1:<site checkin id>:<action>[:<item id>], parsed in handlers
@@ -352,19 +351,18 @@ async def start_round(
         )
         text, markup = render(translator, lang, view)
         deliveries.append(
-            delivery_row(
-                "checkin",
+            Outgoing(
+                kind=Kind.CHECKIN,
                 member_id=member_id,
                 chat_id=chat_id,
                 text=text,
                 priority=PRIORITY_ROUND,
-                now=now,
                 site_checkin_id=sc_id,
                 reply_markup=markup,
             )
         )
     if deliveries:
-        await session.execute(insert(Delivery), deliveries)
+        await enqueue(session, deliveries, now=now)
     await audit.record(
         session,
         action="checkin_round",
@@ -786,13 +784,12 @@ async def _alert_critical(
 ) -> None:
     coordinators = await members.reviewers_for(session, [site])
     rows = [
-        delivery_row(
-            "checkin_alert",
+        Outgoing(
+            kind=Kind.CHECKIN_ALERT,
             member_id=coordinator.id,
             chat_id=coordinator.telegram_user_id,
             text=critical_alert(translator, coordinator.language, member, site, item, note),
             priority=PRIORITY_CRITICAL,
-            now=now,
             protect_content=True,  # where a venue is weak is sensitive
             site_checkin_id=site_checkin_id,
         )
@@ -800,7 +797,7 @@ async def _alert_critical(
         if coordinator.telegram_user_id is not None
     ]
     if rows:
-        await session.execute(insert(Delivery), rows)
+        await enqueue(session, rows, now=now)
 
 
 # --- what is due ---
@@ -916,13 +913,12 @@ async def _remind(session: AsyncSession, now: datetime, translator: Translator) 
         open_ = await _open_checkins(session, checkin_round.id)
         messages = await _checklist_messages(session, [sc.id for sc, _, _ in open_])
         rows = [
-            delivery_row(
-                "checkin_reminder",
+            Outgoing(
+                kind=Kind.CHECKIN_REMINDER,
                 member_id=member.id,
                 chat_id=member.telegram_user_id,
                 text=reminder_text(translator, member.language, site, checkin_round),
                 priority=PRIORITY_REMINDER,
-                now=now,
                 site_checkin_id=sc.id,
                 reply_to_message_id=messages.get(sc.id),
             )
@@ -930,7 +926,7 @@ async def _remind(session: AsyncSession, now: datetime, translator: Translator) 
             if member.telegram_user_id is not None
         ]
         if rows:
-            await session.execute(insert(Delivery), rows)
+            await enqueue(session, rows, now=now)
         queued += len(rows)
     return queued
 
@@ -994,17 +990,16 @@ async def _escalate(session: AsyncSession, now: datetime, translator: Translator
                 translator, coordinator.language, checkin_round, theirs, OVERDUE_LISTED_MAX
             )
             rows.append(
-                delivery_row(
-                    "checkin_overdue",
+                Outgoing(
+                    kind=Kind.CHECKIN_OVERDUE,
                     member_id=coordinator.id,
                     chat_id=coordinator.telegram_user_id,
                     text=text,
                     priority=PRIORITY_OVERDUE,
-                    now=now,
                     protect_content=True,  # names the sites that slipped
                 )
             )
         if rows:
-            await session.execute(insert(Delivery), rows)
+            await enqueue(session, rows, now=now)
         queued += len(rows)
     return queued

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from bot.db.models import FlowState, Member, MemberStatus, Role, Site, utcnow
+from bot.delivery.outbox import mark_changed
 from bot.reference import PROVINCES_BY_CODE
 from bot.services import audit
 from bot.services.audit import Actor
@@ -189,6 +190,7 @@ async def suspend(
     if target.status != MemberStatus.ACTIVE:
         raise ServiceError("error-not-active", number=str(target.id))
     target.status = MemberStatus.SUSPENDED
+    mark_changed(session)  # the worker drops what it holds for them once this commits
     target.decided_at, target.decided_by_id = utcnow(), coordinator.id
     target.decision_reason = clean_reason(reason)
     await audit.record(
@@ -223,6 +225,7 @@ async def leave(session: AsyncSession, *, member: Member) -> None:
     """Deactivate and erase personal fields; the row stays, anonymous, for the audit trail."""
     user_id = member.telegram_user_id
     member.status = MemberStatus.LEFT
+    mark_changed(session)  # the worker drops what it holds for them once this commits
     member.telegram_user_id = None
     member.full_name = member.phone = member.username = None
     member.decision_reason = None

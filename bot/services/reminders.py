@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -21,7 +21,7 @@ from bot.db.models import (
     Member,
     MemberStatus,
 )
-from bot.delivery.priority import Priority
+from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Safe, Translator
 from bot.services.advisories import (
     ack_markup,
@@ -92,31 +92,25 @@ async def _unacknowledged(session: AsyncSession, advisory_id: int):
 
 async def _queue_reminders(session, advisory, pending, now, translator: Translator) -> int:
     rows = [
-        {
-            "kind": "reminder",
-            "advisory_id": advisory.id,
-            "member_id": member.id,
-            "chat_id": delivery.chat_id,
-            "priority": Priority.ADVISORY_REMINDER,
-            "status": DeliveryStatus.QUEUED,
-            "text": translator.t(
+        Outgoing(
+            kind=Kind.REMINDER,
+            advisory_id=advisory.id,
+            member_id=member.id,
+            chat_id=delivery.chat_id,
+            priority=Priority.ADVISORY_REMINDER,
+            text=translator.t(
                 member.language,
                 "adv-reminder",
                 number=str(advisory.root_id or advisory.id),
                 title=advisory.title,
             ),
-            "reply_markup": ack_markup(translator, member.language, advisory),
-            "reply_to_message_id": delivery.message_id,
-            "protect_content": advisory.tlp in PROTECTED_TLP,
-            "not_before": now,
-            "created_at": now,
-            "attempts": 0,
-            "paid_broadcast": False,
-        }
+            reply_markup=ack_markup(translator, member.language, advisory),
+            reply_to_message_id=delivery.message_id,
+            protect_content=advisory.tlp in PROTECTED_TLP,
+        )
         for delivery, member in pending
     ]
-    if rows:
-        await session.execute(insert(Delivery), rows)
+    await enqueue(session, rows, now=now)
     return len(rows)
 
 
@@ -167,22 +161,17 @@ async def _queue_escalation(session, advisory, pending, now, translator: Transla
             lines=Safe("\n".join(lines)),  # each line is catalog output, escaped already
         )
         rows.append(
-            {
-                "kind": "escalation",
-                "advisory_id": advisory.id,
-                "member_id": coordinator.id,
-                "chat_id": coordinator.telegram_user_id,
-                "priority": Priority.ESCALATION,
-                "status": DeliveryStatus.QUEUED,
-                "text": text,
-                "protect_content": True,  # names and phone-less contact lists: keep them in
-                "not_before": now,
-                "created_at": now,
-                "attempts": 0,
-                "paid_broadcast": False,
-            }
+            Outgoing(
+                kind=Kind.ESCALATION,
+                advisory_id=advisory.id,
+                member_id=coordinator.id,
+                chat_id=coordinator.telegram_user_id,
+                priority=Priority.ESCALATION,
+                text=text,
+                protect_content=True,  # names and phone-less contact lists: keep them in
+            )
         )
     if rows:
-        await session.execute(insert(Delivery), rows)
+        await enqueue(session, rows, now=now)
         advisory.escalated_at = now
     return len(rows)

@@ -32,7 +32,7 @@ from bot.db.models import (
     Site,
     utcnow,
 )
-from bot.delivery.priority import Priority
+from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
 from bot.services import audit, flows, members
@@ -53,12 +53,12 @@ TRIAGE_PREFIX = "rt1"  # rt1:<action>:<report id>; parsed in handlers.callback_d
 PRIORITY_IMMEDIATE = Priority.IMMEDIATE_REPORT
 PRIORITY_REPORT = Priority.REPORT
 
-DELIVERY_CARD = "report"
-DELIVERY_MEDIA = "report_media"
-DELIVERY_NOTICE = "report_notice"  # to the reporter: a change of state
-DELIVERY_QUESTION = "report_question"  # to the reporter: a coordinator's question
-DELIVERY_ANSWER = "report_answer"  # to the asking coordinator
-DELIVERY_COLLEAGUE = "report_colleague"  # to the other coordinators: who moved it
+DELIVERY_CARD = Kind.REPORT
+DELIVERY_MEDIA = Kind.REPORT_MEDIA
+DELIVERY_NOTICE = Kind.REPORT_NOTICE  # to the reporter: a change of state
+DELIVERY_QUESTION = Kind.REPORT_QUESTION  # to the reporter: a coordinator's question
+DELIVERY_ANSWER = Kind.REPORT_ANSWER  # to the asking coordinator
+DELIVERY_COLLEAGUE = Kind.REPORT_COLLEAGUE  # to the other coordinators: who moved it
 
 STEPS = (
     "urgency",
@@ -414,7 +414,7 @@ async def _submit(
     )
     coordinators = await responsible(session, report)
     for coordinator in coordinators:
-        _route(session, translator, report, member, site, coordinator)
+        await _route(session, translator, report, member, site, coordinator)
     assert member.telegram_user_id is not None
     await flows.clear(session, member.telegram_user_id)
     return Submitted(report, coordinators)
@@ -436,16 +436,25 @@ async def responsible(session: AsyncSession, report: Report) -> list[Member]:
     return [c for c in everyone if c.role == Role.ADMIN and c.id != report.reporter_id]
 
 
-def _queue(session: AsyncSession, report: Report, recipient: Member, kind: str, **row: Any):
-    delivery = Delivery(
-        kind=kind,
-        member_id=recipient.id,
-        chat_id=recipient.telegram_user_id,
-        priority=priority(report),
-        **row,
+async def _queue(
+    session: AsyncSession, report: Report, recipient: Member, kind: Kind, **row: Any
+) -> int:
+    """One message about ``report`` to ``recipient``; returns its delivery id."""
+    assert recipient.telegram_user_id is not None
+    [delivery_id] = await enqueue(
+        session,
+        [
+            Outgoing(
+                kind=kind,
+                member_id=recipient.id,
+                chat_id=recipient.telegram_user_id,
+                priority=priority(report),
+                **row,
+            )
+        ],
+        returning=True,
     )
-    session.add(delivery)
-    return delivery
+    return delivery_id
 
 
 def triage_markup(translator: Translator, lang: str, report_id: int) -> dict[str, Any]:
@@ -465,7 +474,7 @@ def triage_markup(translator: Translator, lang: str, report_id: int) -> dict[str
     }
 
 
-def _route(
+async def _route(
     session: AsyncSession,
     translator: Translator,
     report: Report,
@@ -476,7 +485,7 @@ def _route(
     """The card with its buttons, then each attachment and the location: queued in this
     transaction, in this order (same priority: the queue keeps the order of ids)."""
     lang = coordinator.language
-    _queue(
+    await _queue(
         session,
         report,
         coordinator,
@@ -502,7 +511,7 @@ def _route(
         )
         if attachment.caption:
             caption = f"{caption}\n{escape(attachment.caption)}"
-        _queue(
+        await _queue(
             session,
             report,
             coordinator,
@@ -512,7 +521,7 @@ def _route(
             media_ref=attachment.file_id,
         )
     if report.latitude is not None and report.longitude is not None:
-        _queue(
+        await _queue(
             session,
             report,
             coordinator,
@@ -599,7 +608,7 @@ async def change(
     reporter = await session.get(Member, report.reporter_id)
     if reporter is not None and reporter.telegram_user_id:
         key = f"report-notice-{to}" if to != ReportStatus.CLOSED else "report-notice-closed"
-        _queue(
+        await _queue(
             session,
             report,
             reporter,
@@ -614,7 +623,7 @@ async def change(
     # The other coordinators who got the card learn who moved it, so nobody duplicates work.
     for colleague in await responsible(session, report):
         if colleague.id != coordinator.id and colleague.telegram_user_id:
-            _queue(
+            await _queue(
                 session,
                 report,
                 colleague,
@@ -718,7 +727,7 @@ async def ask(
     reporter = await session.get(Member, report.reporter_id)
     if reporter is None or reporter.status != MemberStatus.ACTIVE or not reporter.telegram_user_id:
         raise ServiceError("error-report-reporter-gone")
-    delivery = _queue(
+    delivery_id = await _queue(
         session,
         report,
         reporter,
@@ -741,7 +750,7 @@ async def ask(
         actor_id=coordinator.id,
         kind="question",
         note=question,
-        delivery_id=delivery.id,
+        delivery_id=delivery_id,
     )
     session.add(event)
     await session.flush()
@@ -811,7 +820,7 @@ async def take_answer(
         await flows.clear(session, member.telegram_user_id)
     asker = await session.get(Member, question.actor_id) if question.actor_id else None
     if asker is not None and asker.status == MemberStatus.ACTIVE and asker.telegram_user_id:
-        _queue(
+        await _queue(
             session,
             report,
             asker,
