@@ -74,6 +74,10 @@ class DatabaseConfig(_Section):
     url: SecretStr = SecretStr("")
     echo: bool = False
     sqlite_busy_timeout_ms: Annotated[int, Field(ge=0, le=600_000)] = 15_000
+    # FULL: every commit reaches the disk before it is confirmed (survives a power loss).
+    # NORMAL: faster commits; a power loss (not a crash of the program) may undo the last
+    # transactions committed before it.
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
 
 
 class SectorNames(_Section):

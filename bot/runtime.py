@@ -38,6 +38,7 @@ class Runtime:
             settings.database_url,
             echo=settings.database.echo,
             busy_timeout_ms=settings.database.sqlite_busy_timeout_ms,
+            sqlite_synchronous=settings.database.sqlite_synchronous,
         )
         waker = Waker()
         return cls(
@@ -62,6 +63,6 @@ class Runtime:
         self.waker()
 
     @asynccontextmanager
-    async def transaction(self, *, short: bool = False) -> AsyncIterator[AsyncSession]:
-        async with transaction(self.sessionmaker, short=short) as session:
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with transaction(self.sessionmaker) as session:
             yield session

@@ -283,7 +283,7 @@ async def take_reject_reason(req: Request, state: FlowState) -> None:
         )
 
 
-@handles(Access.ACTIVE, short=True)
+@handles(Access.ACTIVE)
 async def acknowledge(req: Request) -> None:
     """The Acknowledge button: recorded for the presser's own copy only."""
     assert req.member is not None and req.query is not None

@@ -236,14 +236,10 @@ def _refusal(member: Member | None, access: Access) -> str | None:
 
 
 def handles(
-    access: Access, *, sites: bool = True, short: bool = False
+    access: Access, *, sites: bool = True
 ) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
     """``sites=False``: the handler never reads ``member.sites``, so they are not loaded (a
-    hot path saves the joined rows; reading them anyway raises).
-
-    ``short=True``: the handler's transaction is a few indexed statements, whatever the
-    input (a button pressed by thousands at once); on SQLite they run on the event loop's
-    thread (``transaction(short=True)``)."""
+    hot path saves the joined rows; reading them anyway raises)."""
 
     def decorate(fn: Handler) -> Callable[[Update, PerisaiContext], Any]:
         @functools.wraps(fn)
@@ -255,7 +251,7 @@ def handles(
             out = Outbox()
             lang = runtime.settings.bot.default_language
             try:
-                async with runtime.transaction(short=short) as session:
+                async with runtime.transaction() as session:
                     member = await members.by_telegram_id(session, user.id, sites=sites)
                     if member is not None and member.unreachable_at is not None:
                         member.unreachable_at = None  # they wrote to us: reachable again

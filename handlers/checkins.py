@@ -28,7 +28,7 @@ def _markup(data: dict | None) -> InlineKeyboardMarkup | None:
 # --- answering ---
 
 
-@handles(Access.ACTIVE, sites=False, short=True)
+@handles(Access.ACTIVE, sites=False)
 async def press(req: Request) -> None:
     """A button on a checklist: re-checked in the database against the presser."""
     fields = button_fields(req, cd.CHECKIN)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from bot.db.migrate import current_revision, head_revision
+from bot.db.session import is_sqlite
 from bot.db.models import Base
 
 
@@ -36,3 +37,15 @@ async def test_constraints_are_named(engine) -> None:
     async with engine.connect() as connection:
         names = await connection.run_sync(_names)
     assert names and all(names), names
+
+
+async def test_sqlite_connections_are_durable_and_checked(engine, database_url) -> None:
+    """WAL, commits that reach the disk (synchronous FULL = 2), foreign keys enforced."""
+    if not is_sqlite(database_url):
+        return  # PostgreSQL: its own defaults (fsync on) apply
+    async with engine.connect() as connection:
+        pragmas = [
+            (await connection.execute(text(f"PRAGMA {name}"))).scalar_one()
+            for name in ("journal_mode", "synchronous", "foreign_keys")
+        ]
+    assert pragmas == ["wal", 2, 1]

@@ -1,8 +1,10 @@
 """Engines and sessions for SQLite (default) and PostgreSQL.
 
-SQLite gets WAL, a busy timeout and foreign keys (set in ``bot.db.sqlite_driver``), and
-every transaction starts with ``BEGIN IMMEDIATE``: a read-then-write transaction then waits
-for the write lock up front instead of failing with "database is locked" when another
+SQLite runs on the stock aiosqlite driver. Each connection gets WAL (readers and the writer
+do not block each other), a busy timeout, foreign keys and the configured durability
+(``synchronous``: FULL by default, so a committed report or answer survives a power loss).
+Every write transaction starts with ``BEGIN IMMEDIATE``: a read-then-write transaction then
+waits for the write lock up front instead of failing with "database is locked" when another
 handler writes first.
 
 SQLite has one writer at a time, and its busy handler waits for the lock by sleeping in
@@ -32,8 +34,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.db.sqlite_driver import async_creator, statements_on_loop
-
 # An execution option of ours: this connection's transaction only reads.
 _READ_ONLY = "perisai_read_only"
 
@@ -42,15 +42,37 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
-def create_engine(url: str, *, echo: bool = False, busy_timeout_ms: int = 15_000) -> AsyncEngine:
+SQLITE_SYNCHRONOUS = ("FULL", "NORMAL")
+
+
+def create_engine(
+    url: str,
+    *,
+    echo: bool = False,
+    busy_timeout_ms: int = 15_000,
+    sqlite_synchronous: str = "FULL",
+) -> AsyncEngine:
     if not is_sqlite(url):
         return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    if sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ValueError(f"sqlite_synchronous must be one of {SQLITE_SYNCHRONOUS}")
 
-    # WAL, the busy timeout and the other PRAGMAs are set where each connection opens, in
-    # the driver: it also decides which statements may run on the event loop.
-    engine = create_async_engine(
-        url, echo=echo, async_creator=async_creator(make_url(url), busy_timeout_ms=busy_timeout_ms)
-    )
+    engine = create_async_engine(url, echo=echo)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Python's sqlite3 would open its own transactions; SQLAlchemy's BEGIN below does.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            f"PRAGMA busy_timeout = {int(busy_timeout_ms)}",
+            "PRAGMA journal_mode = WAL",
+            f"PRAGMA synchronous = {sqlite_synchronous}",
+            "PRAGMA foreign_keys = ON",
+        ):
+            cursor.execute(pragma)
+            cursor.fetchall()
+        cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
@@ -84,20 +106,13 @@ def _writer_lock(sessionmaker: async_sessionmaker[AsyncSession]) -> Any:
 
 @asynccontextmanager
 async def transaction(
-    sessionmaker: async_sessionmaker[AsyncSession], *, short: bool = False
+    sessionmaker: async_sessionmaker[AsyncSession],
 ) -> AsyncIterator[AsyncSession]:
     """One unit of work: commit on success, roll back on any error (commit at the edge).
 
-    ``short``: the caller promises a few indexed statements (a button press), and on SQLite
-    they run on the event loop's thread instead of a round trip each to the connection's
-    thread (see ``bot.db.sqlite_driver``). No effect on PostgreSQL.
-
     Not re-entrant on SQLite: a transaction must not open another one inside it."""
-    on_loop = statements_on_loop() if short else contextlib.nullcontext()
-    async with _writer_lock(sessionmaker):
-        with on_loop:
-            async with sessionmaker() as session, session.begin():
-                yield session
+    async with _writer_lock(sessionmaker), sessionmaker() as session, session.begin():
+        yield session
 
 
 @asynccontextmanager

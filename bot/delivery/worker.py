@@ -122,7 +122,7 @@ class DeliveryWorker:
     CHECK_MAX_AGE_S = 0.5
     CHECK_EVERY_S = 0.2
     # While Telegram does not answer: the first probe at once, then at most this far apart.
-    PROBE_MAX_S = 15.0
+    PROBE_MAX_S = 5.0
 
     def __init__(
         self,
