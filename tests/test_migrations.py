@@ -7,8 +7,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
 from bot.db.migrate import current_revision, head_revision
-from bot.db.session import is_sqlite
 from bot.db.models import Base
+from bot.db.session import is_sqlite
 
 
 async def test_migrated_database_matches_the_models(engine) -> None:
