@@ -6,9 +6,10 @@ import asyncio
 import contextlib
 import logging
 import signal
+from urllib.parse import urlsplit
 
-from telegram import BotCommand, LinkPreviewOptions, Update
-from telegram.error import TelegramError
+from telegram import Bot, BotCommand, LinkPreviewOptions, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
 from bot.config import Settings
@@ -18,9 +19,8 @@ from bot.delivery.limiter import SendLimiter
 from bot.delivery.worker import DeliveryWorker
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
-from bot.scheduling import CheckinScheduler
-from bot.services import advisories, members, reminders
-from bot.supervision import supervise
+from bot.scheduling import Scheduler
+from bot.services import advisories, members
 from bot.telegram_request import AiohttpRequest
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext
@@ -106,22 +106,6 @@ def build_limiter(settings: Settings) -> SendLimiter:
     )
 
 
-async def run_reminders_once(runtime: Runtime) -> int:
-    async with runtime.transaction() as session:
-        queued = await reminders.run_due(
-            session,
-            now=utcnow(),
-            intervals_min=runtime.settings.advisories.reminder_minutes,
-            translator=runtime.translator,
-        )
-        # Copies recorded after their advisory's cancellation whose notice the worker's own
-        # call missed (a crash between the two): found from the rows, queued once.
-        queued += await advisories.queue_cancel_notices(
-            session, translator=runtime.translator, now=utcnow()
-        )
-    return queued
-
-
 async def queue_late_cancel_notices(runtime: Runtime, advisory_ids: set[int]) -> None:
     """The worker recorded copies of cancelled advisories: their notices go out now."""
     async with runtime.transaction() as session:
@@ -130,79 +114,115 @@ async def queue_late_cancel_notices(runtime: Runtime, advisory_ids: set[int]) ->
         )
 
 
-async def _every(seconds: float, stop: asyncio.Event, job, *args) -> None:
-    """Run ``job`` now and then every ``seconds`` until ``stop``. A failure is logged and
-    the job runs again at its next turn; anything else that escapes reaches the supervisor."""
+class TokenRefused(Exception):
+    """Telegram answered 401: the token is wrong or was revoked."""
+
+
+# Waits between attempts to reach Telegram at start (the network may not be up yet).
+CONNECT_RETRY_S = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
+
+
+async def wait_for_telegram(settings: Settings, stop: asyncio.Event) -> bool:
+    """Ask Telegram who we are until it answers; False if stopped first. One log line per
+    failed attempt, no traceback: at start, a missing route is an operator's matter."""
+    attempt = 0
     while not stop.is_set():
+        request = AiohttpRequest(1, pool_timeout=POOL_TIMEOUT_S)
+        bot = Bot(settings.token, base_url=settings.telegram.api_url, request=request)
         try:
-            await job(*args)
-        except Exception:
-            log.exception("periodic job %s failed", job.__name__)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+            await request.initialize()
+            await bot.get_me()
+            return True
+        except InvalidToken as exc:
+            raise TokenRefused(str(exc).replace(settings.token, "<token>")) from None
+        except (NetworkError, TelegramError) as exc:
+            wait = CONNECT_RETRY_S[min(attempt, len(CONNECT_RETRY_S) - 1)]
+            message = str(exc).replace(settings.token, "<token>")
+            log.warning(
+                "cannot reach the Bot API at %s (%s: %s); retrying in %.0fs",
+                _host(settings.telegram.api_url),
+                type(exc).__name__,
+                message,
+                wait,
+            )
+            attempt += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+        finally:
+            await request.shutdown()
+    return False
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc or url
+
+
+def build_worker(runtime: Runtime, bot: Bot) -> DeliveryWorker:
+    delivery = runtime.settings.delivery
+    assert runtime.limiter is not None
+    return DeliveryWorker(
+        runtime.sessionmaker,
+        bot,
+        runtime.limiter,
+        max_in_flight=delivery.max_in_flight,
+        lease_seconds=delivery.lease_seconds,
+        max_age_s=delivery.max_age_minutes * 60.0,
+        retry_base_s=delivery.retry_base_s,
+        after_cancel=lambda ids: queue_late_cancel_notices(runtime, ids),
+        health=runtime.health,
+    )
 
 
 async def serve(
     settings: Settings, *, stop: asyncio.Event | None = None, runtime: Runtime | None = None
-) -> None:
-    """Run until ``stop`` is set (or SIGINT/SIGTERM)."""
+) -> int:
+    """Run until ``stop`` is set (or SIGINT/SIGTERM); returns the process's exit code.
+
+    The parts start in order and stop in reverse through one exit stack, whether ``stop``
+    was set, a part failed, or this coroutine was cancelled: nothing keeps running once the
+    engine is disposed."""
     runtime = runtime or Runtime.from_settings(settings)
     stop = stop or asyncio.Event()
-    await prepare(runtime)
-    runtime.limiter = build_limiter(settings)
-    application = build_application(runtime)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    try:
-        async with application:
-            runtime.bot_username = application.bot.username
-            await set_default_commands(application, runtime)
-            assert application.updater is not None
-            await application.updater.start_polling(
-                timeout=settings.telegram.poll_timeout,
-                allowed_updates=Update.ALL_TYPES,
-                drop_pending_updates=False,
-            )
-            await application.start()
-            worker = None
-            if settings.delivery.run_worker:
-                delivery = settings.delivery
-                worker = DeliveryWorker(
-                    runtime.sessionmaker,
-                    application.bot,
-                    runtime.limiter,
-                    max_in_flight=delivery.max_in_flight,
-                    lease_seconds=delivery.lease_seconds,
-                    max_age_s=delivery.max_age_minutes * 60.0,
-                    retry_base_s=delivery.retry_base_s,
-                    after_cancel=lambda ids: queue_late_cancel_notices(runtime, ids),
-                    health=runtime.health,
-                )
-                await worker.start()
-                runtime.waker.target = worker.wake
-            scheduler = None
-            if settings.checkins.run_scheduler:
-                scheduler = CheckinScheduler(runtime)
-                await scheduler.start()
-            periodic = asyncio.create_task(
-                supervise(
-                    "advisory-reminders",
-                    lambda: _every(
-                        settings.advisories.check_interval_s, stop, run_reminders_once, runtime
-                    ),
-                    runtime.health,
-                )
-            )
-            log.info("Perisai is running as @%s", runtime.bot_username)
-            await stop.wait()
-            await application.updater.stop()
-            await periodic
-            if scheduler is not None:
-                await scheduler.stop()
-            if worker is not None:
-                await worker.stop()
-            await application.stop()
-    finally:
-        await runtime.engine.dispose()
+    async with contextlib.AsyncExitStack() as parts:
+        parts.push_async_callback(runtime.engine.dispose)
+        await prepare(runtime)
+        try:
+            if not await wait_for_telegram(settings, stop):
+                return 0
+        except TokenRefused as exc:
+            log.error("Telegram refused the bot token (401 %s): check [telegram] token", exc)
+            return 2
+        runtime.limiter = build_limiter(settings)
+        application = build_application(runtime)
+        # Stopped in reverse: updates stop coming, handlers in progress finish, then the
+        # scheduler and the worker (its sends under way finish), then the HTTP clients.
+        await parts.enter_async_context(application)
+        runtime.bot_username = application.bot.username
+        await set_default_commands(application, runtime)
+        if settings.delivery.run_worker:
+            worker = build_worker(runtime, application.bot)
+            await worker.start()
+            parts.push_async_callback(worker.stop)
+            runtime.waker.target = worker.wake
+            parts.callback(setattr, runtime.waker, "target", None)
+        if settings.checkins.run_scheduler:
+            scheduler = Scheduler(runtime)
+            await scheduler.start()
+            parts.push_async_callback(scheduler.stop)
+        await application.start()
+        parts.push_async_callback(application.stop)
+        updater = application.updater
+        assert updater is not None
+        await updater.start_polling(
+            timeout=settings.telegram.poll_timeout,
+            allowed_updates=Update.ALL_TYPES,
+            drop_pending_updates=False,
+        )
+        parts.push_async_callback(updater.stop)
+        log.info("Perisai is running as @%s", runtime.bot_username)
+        await stop.wait()
+    return 0

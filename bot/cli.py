@@ -100,8 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "run":
         from bot.app import serve
 
-        asyncio.run(serve(settings))
-        return 0
+        return asyncio.run(serve(settings))
     if args.command == "db":
         asyncio.run(_db_upgrade(settings))
         print("database is up to date")

@@ -149,8 +149,9 @@ class AdvisoriesConfig(_Section):
 
 
 class CheckinsConfig(_Section):
-    # Run the check-in scheduler in this instance. With several instances on PostgreSQL they
-    # elect one holder of an advisory lock; the others stand by and take over within
+    # Run the scheduler of all due work (check-ins, and the advisory reminders, escalations
+    # and late cancellation notices) in this instance. With several instances on PostgreSQL
+    # they elect one holder of an advisory lock; the others stand by and take over within
     # leader_retry_s of its death.
     run_scheduler: bool = True
     tick_s: Annotated[float, Field(ge=1, le=3600)] = 30.0

@@ -1,10 +1,11 @@
-"""The check-in scheduler: one instance runs it, APScheduler wakes it on the minute.
+"""The leader's scheduler: one instance runs all due work, APScheduler wakes it.
 
-What is due is always decided by ``checkins.run_due`` from the database. APScheduler only
-decides *when* to ask: one cron job per (schedule, time zone), rebuilt from the schedules
-table at start and whenever the table changes, plus a periodic tick for reminders and
-overdue lists. The first tick after taking over creates, once, the rounds missed while no
-instance ran.
+What is due is always decided from the database (``checkins.run_due``, ``reminders.run_due``,
+``advisories.queue_cancel_notices``). APScheduler only decides *when* to ask: one cron job per
+(check-in schedule, time zone), rebuilt from the schedules table at start and whenever the
+table changes, a periodic check-in tick for reminders and overdue lists, and a periodic
+advisory tick for acknowledgement reminders, escalations and late cancellation notices. The
+first ticks after taking over catch up, once, on what was missed while no instance ran.
 
 With PostgreSQL, instances elect the one that runs it with an advisory lock held on a
 connection of its own: when the holder dies its connection closes, the lock goes with it,
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.db.models import utcnow
 from bot.runtime import Runtime
-from bot.services import checkins
+from bot.services import advisories, checkins, reminders
 from bot.supervision import supervise
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,25 @@ class LeaderLock:
                 await connection.close()
 
 
-class CheckinScheduler:
+async def run_advisory_due(runtime: Runtime, *, now: datetime | None = None) -> int:
+    """Advisory reminders and escalations that are due, and the cancellation notices for
+    copies recorded after their advisory's cancellation that no one queued yet (a crash
+    between the worker's record and its call); returns how many messages were queued."""
+    now = now or utcnow()
+    async with runtime.transaction() as session:
+        queued = await reminders.run_due(
+            session,
+            now=now,
+            intervals_min=runtime.settings.advisories.reminder_minutes,
+            translator=runtime.translator,
+        )
+        queued += await advisories.queue_cancel_notices(
+            session, translator=runtime.translator, now=now
+        )
+    return queued
+
+
+class Scheduler:
     def __init__(self, runtime: Runtime, *, clock: Callable[[], datetime] = utcnow) -> None:
         self._runtime = runtime
         self._settings = runtime.settings.checkins
@@ -161,9 +180,18 @@ class CheckinScheduler:
             coalesce=True,
             max_instances=1,
         )
+        self._scheduler.add_job(
+            self.advisory_tick,
+            IntervalTrigger(seconds=self._runtime.settings.advisories.check_interval_s),
+            id="advisories:tick",
+            coalesce=True,
+            max_instances=1,
+        )
         self._scheduler.start()
         await self._resync(force=True)
-        await self.tick()  # catch up, once, on what was missed while nobody led
+        # Catch up, once, on what was missed while nobody led.
+        await self.tick()
+        await self.advisory_tick()
 
     def _stand_down(self) -> None:
         if self._scheduler is not None:
@@ -180,7 +208,7 @@ class CheckinScheduler:
             return
         self._signature = signature
         for job in self._scheduler.get_jobs():
-            if job.id != "checkin:tick":
+            if job.id not in ("checkin:tick", "advisories:tick"):
                 job.remove()
         for schedule in schedules:
             for zone in checkins.zones_of(schedule.provinces):
@@ -197,6 +225,16 @@ class CheckinScheduler:
                     max_instances=1,
                     misfire_grace_time=60,
                 )
+
+    async def advisory_tick(self) -> int:
+        try:
+            queued = await run_advisory_due(self._runtime, now=self._clock())
+        except Exception as exc:
+            self._runtime.health.ran("advisory-tick", exc)
+            log.exception("advisory tick failed")
+            return 0
+        self._runtime.health.ran("advisory-tick")
+        return queued
 
     async def tick(self) -> checkins.Due:
         """Everything due now: rounds, reminders, overdue lists."""

@@ -277,8 +277,8 @@ async def test_reminder_then_escalation_reach_people_through_the_bot(
     emulator: BotApiEmulator, running_bot, sessionmaker
 ) -> None:
     """Time is moved by moving the release back: no waiting on the clock."""
-    from bot.app import run_reminders_once
     from bot.runtime import Runtime
+    from bot.scheduling import run_advisory_due
 
     await grant(sessionmaker, 9001, Role.COORDINATOR, name="Ani")
     await grant(sessionmaker, 9002, Role.COORDINATOR, name="Bima")
@@ -312,7 +312,7 @@ async def test_reminder_then_escalation_reach_people_through_the_bot(
                 advisory = await session.scalar(select(Advisory))
                 advisory.released_at = utcnow() - timedelta(minutes=minutes)
             users[501].mark()
-            assert await run_reminders_once(runtime) >= 1
+            assert await run_advisory_due(runtime) >= 1
             reminder = await users[501].wait_for(lambda m, e=expect: e in m.text)
             assert reminder.reply_to_message_id == copy.message_id
             assert reminder.button_texts() == ["✅ Konfirmasi diterima"]
@@ -320,6 +320,6 @@ async def test_reminder_then_escalation_reach_people_through_the_bot(
         for coordinator in (ani, bima):
             escalation = await coordinator.wait_for(lambda m: "belum mengonfirmasi" in m.text)
             assert "Jawa Barat" in escalation.text and f"#{quiet.id}" in escalation.text
-        assert await run_reminders_once(runtime) == 0  # nothing is sent twice
+        assert await run_advisory_due(runtime) == 0  # nothing is sent twice
     finally:
         await runtime.engine.dispose()

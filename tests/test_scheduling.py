@@ -13,7 +13,7 @@ from bot.db.models import CheckinRound
 from bot.db.session import transaction
 from bot.reference import WIB, WITA
 from bot.runtime import Runtime
-from bot.scheduling import CheckinScheduler
+from bot.scheduling import Scheduler
 from bot.services import checkins
 from bot.services.audit import Actor
 from tests.conftest import PG_URL, make_member, make_settings, wait_until
@@ -37,10 +37,10 @@ async def add_schedule(sessionmaker, cron: str, provinces: list[str], created: d
         return schedule.id
 
 
-def instance(database_url: str, now: datetime) -> tuple[Runtime, CheckinScheduler]:
+def instance(database_url: str, now: datetime) -> tuple[Runtime, Scheduler]:
     settings = make_settings(database_url, checkins={"leader_retry_s": 0.2, "tick_s": 3600})
     runtime = Runtime.from_settings(settings)
-    return runtime, CheckinScheduler(runtime, clock=lambda: now)
+    return runtime, Scheduler(runtime, clock=lambda: now)
 
 
 async def rounds(sessionmaker) -> list[CheckinRound]:
@@ -62,13 +62,13 @@ async def test_jobs_follow_the_schedules_and_missed_slots_are_caught_up_once(
         caught = await wait_until(lambda: rounds(sessionmaker))
         assert len(caught) == 1 and caught[0].catch_up
         assert caught[0].scheduled_at.astimezone(ZoneInfo(WIB)).hour == 8
-        assert scheduler.job_ids() == [f"checkin:{first}:{WIB}", "checkin:tick"]
+        assert scheduler.job_ids() == ["advisories:tick", f"checkin:{first}:{WIB}", "checkin:tick"]
         fire = scheduler.next_run(f"checkin:{first}:{WIB}")
         assert (fire.astimezone(ZoneInfo(WIB)).hour, fire.minute) == (8, 0)
         # A schedule added while running gets its jobs at the next resync.
         second = await add_schedule(sessionmaker, "30 7 * * 1", ["BA", "JK"], datetime.now(UTC))
         jobs = [f"checkin:{first}:{WIB}", f"checkin:{second}:{WIB}", f"checkin:{second}:{WITA}"]
-        expected = sorted([*jobs, "checkin:tick"])
+        expected = sorted([*jobs, "checkin:tick"] + ["advisories:tick"])
         await wait_until(lambda: scheduler.job_ids() == expected)
         fire = scheduler.next_run(f"checkin:{second}:{WITA}").astimezone(ZoneInfo(WITA))
         assert (fire.weekday(), fire.hour, fire.minute) == (0, 7, 30)
