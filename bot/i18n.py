@@ -53,7 +53,8 @@ def placeholders(language: str) -> dict[str, frozenset[str]]:
 def parse_errors(language: str) -> list[str]:
     resource = FluentParser().parse(catalog_text(language))
     return [
-        f"{language}: {a.content[:60]!r}: {a.annotations[0].message if a.annotations else ''}"
+        f"{language}: {(a.content or '')[:60]!r}: "
+        f"{a.annotations[0].message if a.annotations else ''}"
         for a in resource.body
         if isinstance(a, ast.Junk)
     ]
@@ -99,7 +100,10 @@ class Translator:
             if not bundle.has_message(key):
                 return Safe(key)
         safe = {k: _escape(v) for k, v in args.items()}
-        value, errors = bundle.format_pattern(bundle.get_message(key).value, safe)
+        pattern = bundle.get_message(key).value
+        if pattern is None:  # a message with attributes only: none in these catalogs
+            return Safe(key)
+        value, errors = bundle.format_pattern(pattern, safe)
         if errors:
             log.error("catalog key %s: %s", key, errors)
         return Safe(value)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
@@ -101,7 +103,7 @@ def show(req: Request, prompt: ComposePrompt) -> None:
             _keyboard(req, prompt),
         )
         return
-    args = {}
+    args: dict[str, Any] = {}
     if prompt.step in ("sectors", "provinces"):
         args["chosen"] = audience_text(req, None, prompt.data)
     if prompt.step == "body":
@@ -438,7 +440,7 @@ def _status_view(
     return text, inline(buttons)
 
 
-def to_csv(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> bytes:
+def to_csv(header: Sequence[str], rows: Sequence[Sequence[str]]) -> bytes:
     """UTF-8 with a BOM, so spreadsheet programs read Indonesian names right."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)

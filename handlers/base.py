@@ -249,7 +249,7 @@ def handles(
                 return
             runtime = context.runtime
             out = Outbox()
-            lang = runtime.settings.bot.default_language
+            lang: str = runtime.settings.bot.default_language
             try:
                 async with runtime.transaction() as session:
                     member = await members.by_telegram_id(session, user.id, sites=sites)

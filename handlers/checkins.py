@@ -121,6 +121,7 @@ def _launch_keyboard(req: Request, step: str, data: dict) -> InlineKeyboardMarku
 
 async def _launch_prompt(req: Request, step: str, data: dict, *, edit: bool) -> None:
     if step == "confirm":
+        assert req.member is not None
         sectors, provinces = checkins.scope_of(
             req.member, data.get("sectors", []), data.get("provinces", [])
         )

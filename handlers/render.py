@@ -10,7 +10,9 @@ from bot.i18n import Safe, Translator
 
 
 def site_line(translator: Translator, lang: str, site: Site | Mapping[str, Any]) -> str:
-    get = site.get if isinstance(site, Mapping) else lambda k: getattr(site, k)
+    def get(key: str) -> str:
+        return str(site[key] if isinstance(site, Mapping) else getattr(site, key))
+
     return translator.t(
         lang,
         "site-line",
@@ -28,7 +30,7 @@ def member_card(
     sites: Iterable[Site | Mapping[str, Any]] | None = None,
 ) -> Safe:
     sites = list(member.active_sites if sites is None else sites)
-    lines = [
+    lines: list[str] = [
         translator.t(
             lang,
             "member-card",

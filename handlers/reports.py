@@ -405,7 +405,7 @@ async def _advisory_draft(req: Request, report_ids: list[int]) -> None:
         coordinator=req.member,
         report_ids=report_ids,
         translator=req.runtime.translator,
-        known_sectors=req.runtime.rules.sectors,
+        known_sectors=tuple(req.runtime.rules.sectors),
     )
     req.answer()
     numbers = ", #".join(str(i) for i in prompt.data["from_reports"])

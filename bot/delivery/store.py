@@ -11,9 +11,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Update, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import Table, Update, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member, MemberStatus
@@ -34,9 +34,10 @@ __all__ = [
     "renew",
 ]
 
-_D = Delivery.__table__
-_M = Member.__table__
-_A = Advisory.__table__
+# The tables for Core statements (typed as Table: __table__ is declared as a FromClause).
+_D = cast(Table, Delivery.__table__)
+_M = cast(Table, Member.__table__)
+_A = cast(Table, Advisory.__table__)
 # The deliveries.error column's length: PostgreSQL enforces it.
 ERROR_MAX = 300
 

@@ -607,13 +607,17 @@ class DeliveryWorker:
         if job.media_kind == "location":
             latitude, longitude = (float(v) for v in (job.media_ref or "").split(","))
             return await self.bot.send_location(latitude=latitude, longitude=longitude, **common)
-        send = {
-            "photo": self.bot.send_photo,
-            "video": self.bot.send_video,
-            "document": self.bot.send_document,
-        }[job.media_kind]
-        caption = {"caption": job.text, "parse_mode": ParseMode.HTML} if job.text else {}
-        return await send(**{job.media_kind: job.media_ref}, **caption, **common)
+        caption: dict[str, Any] = (
+            {"caption": job.text, "parse_mode": ParseMode.HTML} if job.text else {}
+        )
+        ref = job.media_ref or ""
+        if job.media_kind == "photo":
+            return await self.bot.send_photo(photo=ref, **caption, **common)
+        if job.media_kind == "video":
+            return await self.bot.send_video(video=ref, **caption, **common)
+        if job.media_kind == "document":
+            return await self.bot.send_document(document=ref, **caption, **common)
+        raise ValueError(f"unknown media kind {job.media_kind!r}")
 
     def _failure(self, job: Job, exc: Exception) -> Result:
         verdict = classify(
