@@ -8,7 +8,6 @@ On PostgreSQL each scenario runs with two workers sharing the queue, as two inst
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -98,6 +97,10 @@ async def workers(
 async def rows(sessionmaker) -> list[Delivery]:
     async with sessionmaker() as session:
         return list((await session.scalars(select(Delivery).order_by(Delivery.id))).all())
+
+
+async def any_maybe_delivered(sessionmaker) -> bool:
+    return any(r.maybe_delivered for r in await rows(sessionmaker))
 
 
 async def all_final(sessionmaker) -> bool:
@@ -304,7 +307,9 @@ async def test_a_cancel_during_429s_and_slow_answers_is_final(
         await wait_until(lambda: sum(copies_per_chat(emulator, chats, TITLE).values()) >= 40, 20)
         emulator.fail_next("sendMessage", status=429, retry_after=1, count=2)
         emulator.spike(0.8, seconds=0.6)  # sends in flight now time out
-        await asyncio.sleep(0.3)  # let the 429 and the time-outs land among the claimed rows
+        # Cancel once the 429s were answered and the first time-outs recorded.
+        await wait_until(lambda: emulator.stats.http_429 >= 2)
+        await wait_until(lambda: any_maybe_delivered(sessionmaker))
         cancelled_at = await cancel(sessionmaker, advisory.id)
         for worker in pool:
             worker.wake()  # as the handler does after its commit

@@ -9,10 +9,11 @@ import io
 import re
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from bot.db.models import (
     Delivery,
+    DeliveryStatus,
     FlowState,
     MemberStatus,
     Report,
@@ -23,7 +24,7 @@ from bot.db.models import (
 )
 from bot.db.session import transaction
 from bot.emulator import BotApiEmulator, EmulatedUser
-from tests.conftest import grant, make_member, say, tap
+from tests.conftest import grant, make_member, say, tap, wait_until
 
 NOT_NOW = "Tidak, tidak ada bahaya langsung"
 DANGER = "🚨 Ya, ada bahaya sekarang"
@@ -108,7 +109,8 @@ async def test_full_report_with_photo_and_location_reaches_exactly_the_responsib
         assert card.message_id < picture.message_id < located.message_id
     assert "Suspicious activity report" in responsible[1].messages[0].text  # their language
     assert "Acknowledge" in responsible[1].messages[0].button_texts()[0]
-    await asyncio.sleep(0.3)
+    # Everything the submission queued has gone out: nothing more is on its way to anyone.
+    await wait_until(lambda: _queue_empty(sessionmaker))
     for outsider in others:
         assert outsider.messages == []
 
@@ -505,3 +507,13 @@ async def test_only_active_members_report(
     await stranger.wait_for_text("belum terdaftar")
     async with sessionmaker() as session:
         assert (await session.scalars(select(FlowState))).all() == []
+
+
+async def _queue_empty(sessionmaker) -> bool:
+    async with sessionmaker() as session:
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(Delivery.status.in_([DeliveryStatus.QUEUED, DeliveryStatus.SENDING]))
+        )
+    return waiting == 0
