@@ -12,6 +12,7 @@ from bot.services.registration import (
     ContactAnswer,
     Finished,
     Prompt,
+    RegistrationDraft,
     Step,
     TextAnswer,
 )
@@ -36,34 +37,36 @@ def _label(req: Request, step: Step, value: str) -> str:
 
 
 def _question(req: Request, prompt: Prompt) -> str:
-    data = prompt.data
+    draft = prompt.draft
     match prompt.step:
         case Step.CONSENT:
             return req.t("reg-ask-consent", version=req.runtime.rules.consent_version)
         case Step.SITE_NAME:
-            return req.t("reg-ask-site-name", number=len(data.get("sites", [])) + 1)
+            return req.t("reg-ask-site-name", number=len(draft.sites) + 1)
         case Step.SITE_SECTOR | Step.SITE_PROVINCE:
-            return req.t(f"reg-ask-{prompt.step}".replace("_", "-"), site=data["site"]["name"])
+            assert draft.site is not None
+            return req.t(f"reg-ask-{prompt.step}".replace("_", "-"), site=draft.site.name)
         case Step.MORE_SITES:
             return req.t(
                 "reg-ask-more-sites",
-                count=len(data["sites"]),
+                count=len(draft.sites),
                 max=req.runtime.rules.max_sites,
             )
         case Step.CONFIRM:
-            return req.t("reg-ask-confirm", summary=_summary(req, data))
+            return req.t("reg-ask-confirm", summary=_summary(req, draft))
     return req.t(f"reg-ask-{prompt.step}".replace("_", "-"))
 
 
-def _summary(req: Request, data: dict) -> str:
-    draft = Member(
-        full_name=data["full_name"],
-        organisation=data["organisation"],
-        phone=data["phone"],
-        member_type=data["member_type"],
-        username=data.get("username"),
+def _summary(req: Request, draft: RegistrationDraft) -> str:
+    shown = Member(
+        full_name=draft.full_name,
+        organisation=draft.organisation,
+        phone=draft.phone,
+        member_type=draft.member_type,
+        username=draft.username,
     )
-    return member_card(req.runtime.translator, req.lang, draft, sites=data["sites"])
+    sites = [s.model_dump() for s in draft.sites]
+    return member_card(req.runtime.translator, req.lang, shown, sites=sites)
 
 
 def show_prompt(req: Request, prompt: Prompt) -> None:

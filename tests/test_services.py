@@ -17,6 +17,7 @@ from bot.services.registration import (
     ChoiceAnswer,
     ContactAnswer,
     Finished,
+    Preset,
     Prompt,
     Rules,
     Step,
@@ -51,13 +52,13 @@ async def walk(sessionmaker, user_id: int, *, code: str | None = None, site: str
         ChoiceAnswer("consent", "agree"),
         TextAnswer("Person Name"),
     ]
-    if not (code and prompt.data.get("preset", {}).get("organisation")):
+    preset = prompt.draft.preset or Preset()
+    if not preset.organisation:
         answers.append(TextAnswer("Org"))
     answers += [ChoiceAnswer("member_type", "venue_operator"), TextAnswer(site)]
-    preset = prompt.data.get("preset") or {}
-    if not preset.get("sector"):
+    if not preset.sector:
         answers.append(ChoiceAnswer("site_sector", "mall"))
-    if not preset.get("province"):
+    if not preset.province:
         answers.append(ChoiceAnswer("site_province", "JI"))
     answers += [
         ChoiceAnswer("more_sites", "done"),

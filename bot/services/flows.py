@@ -39,7 +39,10 @@ def save(state: FlowState, *, step: str, data: dict[str, Any]) -> None:
 
 
 async def clear(session: AsyncSession, telegram_user_id: int) -> bool:
-    result = await session.execute(
-        delete(FlowState).where(FlowState.telegram_user_id == telegram_user_id)
+    """End whatever flow the user is in; False if they were in none."""
+    deleted = await session.scalars(
+        delete(FlowState)
+        .where(FlowState.telegram_user_id == telegram_user_id)
+        .returning(FlowState.telegram_user_id)
     )
-    return bool(result.rowcount)
+    return deleted.first() is not None

@@ -12,11 +12,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     Consent,
-    FlowState,
     InviteRedemption,
     Member,
     MemberStatus,
@@ -25,6 +25,8 @@ from bot.db.models import (
     Site,
     utcnow,
 )
+from bot.flows import Choice, Contact, End, Expects, Flow, Invalid, Text, Turn, engine
+from bot.flows import Step as FlowStep
 from bot.reference import PROVINCES
 from bot.services import audit, flows, invites, members
 from bot.services.audit import Actor
@@ -55,9 +57,6 @@ class Step(StrEnum):
     CONFIRM = "confirm"
 
 
-TEXT_STEPS = {Step.FULL_NAME, Step.ORGANISATION, Step.SITE_NAME}
-
-
 @dataclass(frozen=True, slots=True)
 class Rules:
     """What the configuration decides about registration."""
@@ -68,24 +67,49 @@ class Rules:
     default_language: str
 
 
-@dataclass(frozen=True, slots=True)
-class TextAnswer:
-    text: str
+# The answers the edge passes in (the flow engine's own types).
+TextAnswer = Text
+ChoiceAnswer = Choice
+ContactAnswer = Contact
+Answer = Text | Choice | Contact
+
+
+class SiteDraft(BaseModel):
+    name: str
+    sector: str | None = None
+    province: str | None = None
+
+
+class Preset(BaseModel):
+    """What an invite code fixes in advance: not asked again."""
+
+    organisation: str | None = None
+    sector: str | None = None
+    province: str | None = None
+
+
+class RegistrationDraft(BaseModel):
+    language: str | None = None
+    username: str | None = None
+    consent_at: datetime | None = None
+    consent_version: str | None = None
+    full_name: str | None = None
+    organisation: str | None = None
+    member_type: str | None = None
+    site: SiteDraft | None = None  # the site being entered
+    sites: list[SiteDraft] = []
+    phone: str | None = None
+    invite_id: int | None = None
+    preset: Preset | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class ChoiceAnswer:
-    step: str
-    value: str
+class Context:
+    """What the steps need besides the draft."""
 
-
-@dataclass(frozen=True, slots=True)
-class ContactAnswer:
-    phone: str
-    contact_user_id: int | None
-
-
-Answer = TextAnswer | ChoiceAnswer | ContactAnswer
+    rules: Rules
+    user_id: int
+    flow: str  # registration, or adding a site to a profile
 
 
 @dataclass(slots=True)
@@ -95,7 +119,7 @@ class Prompt:
     flow: str
     step: Step
     language: str
-    data: dict[str, Any]
+    draft: RegistrationDraft
     options: list[str]
     error: str | None = None
     error_args: dict[str, Any] = field(default_factory=dict)
@@ -112,35 +136,187 @@ class Finished:
     invite_lapsed: bool = False
 
 
-def options_for(step: Step, data: dict[str, Any], rules: Rules) -> list[str]:
-    match step:
-        case Step.LANGUAGE:
-            return ["id", "en"]
-        case Step.CONSENT:
-            return ["agree", "decline"]
-        case Step.MEMBER_TYPE:
-            return [t.value for t in MemberType]
-        case Step.SITE_SECTOR:
-            return list(rules.sectors)
-        case Step.SITE_PROVINCE:
-            return [p.code for p in PROVINCES]
-        case Step.MORE_SITES:
-            return ["add", "done"] if len(data.get("sites", [])) < rules.max_sites else ["done"]
-        case Step.CONFIRM:
-            return ["confirm", "restart", "cancel"]
-    return []
+# ---------------------------------------------------------------------- the steps
 
 
-def _prompt(state: FlowState, rules: Rules, **extra: Any) -> Prompt:
-    step = Step(state.step)
+def _text(bounds: tuple[int, int]) -> Any:
+    def parse(answer: Text, draft: RegistrationDraft, context: Context) -> str:
+        try:
+            return clean_text(answer.text, bounds)
+        except ServiceError as exc:
+            raise Invalid(exc.key, **exc.args_for_message) from None
+
+    return parse
+
+
+def _site_name(answer: Text, draft: RegistrationDraft, context: Context) -> str:
+    value = _text(SITE_NAME_LEN)(answer, draft, context)
+    if any(s.name.casefold() == value.casefold() for s in draft.sites):
+        raise Invalid("error-site-duplicate")
+    return value
+
+
+def _own_phone(answer: Contact, draft: RegistrationDraft, context: Context) -> str:
+    if answer.user_id != context.user_id:
+        raise Invalid("error-phone-not-own")
+    try:
+        return normalise_phone(answer.phone)
+    except ServiceError as exc:
+        raise Invalid(exc.key, **exc.args_for_message) from None
+
+
+def _after_consent(draft: RegistrationDraft, value: str, context: Context) -> str | End:
+    if value == "decline":
+        return End("declined")
+    draft.consent_at = utcnow()
+    draft.consent_version = context.rules.consent_version
+    return Step.FULL_NAME
+
+
+def _after_name(draft: RegistrationDraft, value: str, context: Context) -> str:
+    preset = draft.preset or Preset()
+    if preset.organisation:
+        draft.organisation = preset.organisation
+        return Step.MEMBER_TYPE
+    return Step.ORGANISATION
+
+
+def _site_field(name: str) -> Any:
+    """The site being entered gets ``name`` (or starts, for its name); then its next missing
+    field, which an invite's preset may fill; a complete site joins the list."""
+
+    def then(draft: RegistrationDraft, value: str, context: Context) -> str | End:
+        if name == "name":
+            draft.site = SiteDraft(name=value)
+        else:
+            assert draft.site is not None
+            setattr(draft.site, name, value)
+        preset = draft.preset or Preset()
+        site = draft.site
+        for key, step in (("sector", Step.SITE_SECTOR), ("province", Step.SITE_PROVINCE)):
+            if getattr(site, key) is None:
+                if getattr(preset, key):
+                    setattr(site, key, getattr(preset, key))
+                    continue
+                return step
+        draft.sites.append(site)
+        draft.site = None
+        return Step.MORE_SITES if context.flow == FLOW_REGISTRATION else End("site")
+
+    return then
+
+
+def _after_confirm(draft: RegistrationDraft, value: str, context: Context) -> str | End:
+    if value == "restart":
+        draft.sites, draft.site = [], None
+        return Step.FULL_NAME
+    return End(value)  # "confirm" or "cancel"
+
+
+def _more_sites(draft: RegistrationDraft, context: Context) -> list[str]:
+    return ["add", "done"] if len(draft.sites) < context.rules.max_sites else ["done"]
+
+
+def _site_steps() -> list[FlowStep[RegistrationDraft]]:
+    return [
+        FlowStep(Step.SITE_NAME, Expects.TEXT, _site_field("name"), parse=_site_name),
+        FlowStep(
+            Step.SITE_SECTOR,
+            Expects.BUTTONS,
+            _site_field("sector"),
+            options=lambda d, c: list(c.rules.sectors),
+        ),
+        FlowStep(
+            Step.SITE_PROVINCE,
+            Expects.BUTTONS,
+            _site_field("province"),
+            options=lambda d, c: [p.code for p in PROVINCES],
+        ),
+    ]
+
+
+REGISTRATION = Flow(
+    FLOW_REGISTRATION,
+    RegistrationDraft,
+    {
+        step.name: step
+        for step in [
+            FlowStep(
+                Step.LANGUAGE,
+                Expects.BUTTONS,
+                Step.CONSENT,
+                field="language",
+                options=lambda d, c: ["id", "en"],
+            ),
+            FlowStep(
+                Step.CONSENT,
+                Expects.BUTTONS,
+                _after_consent,
+                options=lambda d, c: ["agree", "decline"],
+            ),
+            FlowStep(
+                Step.FULL_NAME, Expects.TEXT, _after_name, field="full_name", parse=_text(NAME_LEN)
+            ),
+            FlowStep(
+                Step.ORGANISATION,
+                Expects.TEXT,
+                Step.MEMBER_TYPE,
+                field="organisation",
+                parse=_text(ORGANISATION_LEN),
+            ),
+            FlowStep(
+                Step.MEMBER_TYPE,
+                Expects.BUTTONS,
+                Step.SITE_NAME,
+                field="member_type",
+                options=lambda d, c: [t.value for t in MemberType],
+            ),
+            *_site_steps(),
+            FlowStep(
+                Step.MORE_SITES,
+                Expects.BUTTONS,
+                lambda d, v, c: Step.SITE_NAME if v == "add" else Step.PHONE,
+                options=_more_sites,
+            ),
+            FlowStep(
+                Step.PHONE,
+                Expects.CONTACT,
+                Step.CONFIRM,
+                field="phone",
+                parse=_own_phone,
+                wrong_kind="error-phone-use-button",
+            ),
+            FlowStep(
+                Step.CONFIRM,
+                Expects.BUTTONS,
+                _after_confirm,
+                options=lambda d, c: ["confirm", "restart", "cancel"],
+            ),
+        ]
+    },
+)
+ADD_SITE = Flow(FLOW_ADD_SITE, RegistrationDraft, {s.name: s for s in _site_steps()})
+FLOWS = {f.name: f for f in (REGISTRATION, ADD_SITE)}
+
+
+def _context(flow: str, rules: Rules, user_id: int) -> Context:
+    return Context(rules, user_id, flow)
+
+
+def _prompt(turn: Turn[RegistrationDraft], rules: Rules) -> Prompt:
     return Prompt(
-        flow=state.flow,
-        step=step,
-        language=state.data.get("language") or rules.default_language,
-        data=state.data,
-        options=options_for(step, state.data, rules),
-        **extra,
+        flow=turn.flow.name,
+        step=Step(turn.step),
+        language=turn.draft.language or rules.default_language,
+        draft=turn.draft,
+        options=turn.options,
+        error=turn.error,
+        error_args=turn.error_args,
+        stale=turn.stale,
     )
+
+
+# ---------------------------------------------------------------------- the service
 
 
 async def begin(
@@ -156,27 +332,24 @@ async def begin(
     existing = await members.by_telegram_id(session, user_id)
     if existing is not None:
         raise ServiceError("error-already-registered")
-    data: dict[str, Any] = {
-        "language": language_hint if language_hint in ("id", "en") else None,
-        "username": username,
-        "sites": [],
-    }
+    draft = RegistrationDraft(
+        language=language_hint if language_hint in ("id", "en") else None, username=username
+    )
     error = None
     if invite_code:
         invite = await invites.find_valid(session, invite_code)
         if invite is None:
             error = "invite-invalid"
         else:
-            data["invite_id"] = invite.id
-            data["preset"] = {
-                "organisation": invite.organisation,
-                "sector": invite.sector,
-                "province": invite.province,
-            }
-    state = await flows.start(
-        session, user_id, flow=FLOW_REGISTRATION, step=Step.LANGUAGE, data=data
-    )
-    return _prompt(state, rules, error=error)
+            draft.invite_id = invite.id
+            draft.preset = Preset(
+                organisation=invite.organisation, sector=invite.sector, province=invite.province
+            )
+    context = _context(FLOW_REGISTRATION, rules, user_id)
+    turn = await engine.start(session, user_id, REGISTRATION, draft, Step.LANGUAGE, context)
+    prompt = _prompt(turn, rules)
+    prompt.error = error
+    return prompt
 
 
 async def begin_add_site(session: AsyncSession, *, member: Member, rules: Rules) -> Prompt:
@@ -184,176 +357,81 @@ async def begin_add_site(session: AsyncSession, *, member: Member, rules: Rules)
         raise ServiceError("error-not-allowed")
     if len(member.active_sites) >= rules.max_sites:
         raise ServiceError("error-too-many-sites", max=rules.max_sites)
-    state = await flows.start(
-        session,
-        member.telegram_user_id,
-        flow=FLOW_ADD_SITE,
-        step=Step.SITE_NAME,
-        data={"language": member.language, "sites": []},
-    )
-    return _prompt(state, rules)
+    user_id = member.telegram_user_id
+    context = _context(FLOW_ADD_SITE, rules, user_id)
+    draft = RegistrationDraft(language=member.language)
+    turn = await engine.start(session, user_id, ADD_SITE, draft, Step.SITE_NAME, context)
+    return _prompt(turn, rules)
 
 
 async def current(session: AsyncSession, *, user_id: int, rules: Rules) -> Prompt | None:
-    state = await flows.load(session, user_id)
-    if state is None or state.flow not in (FLOW_REGISTRATION, FLOW_ADD_SITE):
+    running = await engine.load(session, user_id, FLOWS)
+    if running is None:
         return None
-    return _prompt(state, rules)
+    context = _context(running.flow.name, rules, user_id)
+    options = running.flow.step(running.step).options(running.draft, context)
+    return _prompt(Turn(running.flow, running.step, running.draft, options), rules)
 
 
 async def answer(
     session: AsyncSession, *, user_id: int, given: Answer, rules: Rules
 ) -> Prompt | Finished | None:
     """Take one answer. None when the user is in no registration or site flow."""
-    state = await flows.load(session, user_id)
-    if state is None or state.flow not in (FLOW_REGISTRATION, FLOW_ADD_SITE):
+    running = await engine.load(session, user_id, FLOWS)
+    if running is None:
         return None
-    step = Step(state.step)
-    data = dict(state.data)
-    data["sites"] = list(data.get("sites", []))
-    preset: dict[str, Any] = data.get("preset") or {}
-
-    if isinstance(given, ChoiceAnswer) and given.step != step:
-        return _prompt(state, rules, stale=True)
-    try:
-        value = _accept(step, given, data, rules, user_id)
-    except ServiceError as exc:
-        return _prompt(state, rules, error=exc.key, error_args=exc.args_for_message)
-
-    next_step: Step | None
-    match step:
-        case Step.LANGUAGE:
-            data["language"] = value
-            next_step = Step.CONSENT
-        case Step.CONSENT:
-            if value == "decline":
-                await flows.clear(session, user_id)
-                return Finished("declined", data["language"])
-            data["consent_at"] = utcnow().isoformat()
-            data["consent_version"] = rules.consent_version
-            next_step = Step.FULL_NAME
-        case Step.FULL_NAME:
-            data["full_name"] = value
-            next_step = Step.MEMBER_TYPE if preset.get("organisation") else Step.ORGANISATION
-            if preset.get("organisation"):
-                data["organisation"] = preset["organisation"]
-        case Step.ORGANISATION:
-            data["organisation"] = value
-            next_step = Step.MEMBER_TYPE
-        case Step.MEMBER_TYPE:
-            data["member_type"] = value
-            next_step = Step.SITE_NAME
-        case Step.SITE_NAME:
-            data["site"] = {"name": value}
-            next_step = _after_site_field(data, preset)
-        case Step.SITE_SECTOR:
-            data["site"] = {**data["site"], "sector": value}
-            next_step = _after_site_field(data, preset)
-        case Step.SITE_PROVINCE:
-            data["site"] = {**data["site"], "province": value}
-            next_step = _after_site_field(data, preset)
-        case Step.MORE_SITES:
-            next_step = Step.SITE_NAME if value == "add" else Step.PHONE
-        case Step.PHONE:
-            data["phone"] = value
-            next_step = Step.CONFIRM
-        case Step.CONFIRM:
-            if value == "cancel":
-                await flows.clear(session, user_id)
-                return Finished("cancelled", data["language"])
-            if value == "restart":
-                data["sites"] = []
-                data.pop("site", None)
-                next_step = Step.FULL_NAME
-            else:
-                return await _complete(session, state, data, rules, user_id)
-
-    if next_step is None:  # a site is complete
-        data["sites"].append(data.pop("site"))
-        if state.flow == FLOW_ADD_SITE:
-            return await _add_site(session, state, data, user_id)
-        next_step = Step.MORE_SITES
-    flows.save(state, step=next_step, data=data)
-    return _prompt(state, rules)
-
-
-def _after_site_field(data: dict[str, Any], preset: dict[str, Any]) -> Step | None:
-    """The next missing field of the site being entered; presets of an invite fill some."""
-    site = data["site"]
-    for key, step in (("sector", Step.SITE_SECTOR), ("province", Step.SITE_PROVINCE)):
-        if key not in site:
-            if preset.get(key):
-                site[key] = preset[key]
-                continue
-            return step
-    return None
-
-
-def _accept(step: Step, given: Answer, data: dict[str, Any], rules: Rules, user_id: int) -> str:
-    """Check one answer against its step; returns the cleaned value or raises ServiceError."""
-    if step == Step.PHONE:
-        if not isinstance(given, ContactAnswer):
-            raise ServiceError("error-phone-use-button")
-        if given.contact_user_id != user_id:
-            raise ServiceError("error-phone-not-own")
-        return normalise_phone(given.phone)
-    if step in TEXT_STEPS:
-        if not isinstance(given, TextAnswer):
-            raise ServiceError("error-type-answer")
-        bounds = {
-            Step.FULL_NAME: NAME_LEN,
-            Step.ORGANISATION: ORGANISATION_LEN,
-            Step.SITE_NAME: SITE_NAME_LEN,
-        }[step]
-        value = clean_text(given.text, bounds)
-        if step == Step.SITE_NAME and any(
-            s["name"].casefold() == value.casefold() for s in data["sites"]
-        ):
-            raise ServiceError("error-site-duplicate")
-        return value
-    if not isinstance(given, ChoiceAnswer):
-        raise ServiceError("error-use-buttons")
-    if given.value not in options_for(step, data, rules):
-        raise ServiceError("error-use-buttons")
-    return given.value
+    context = _context(running.flow.name, rules, user_id)
+    result = await engine.advance(session, running, given, context)
+    if isinstance(result, Turn):
+        return _prompt(result, rules)
+    end, draft = result
+    language = draft.language or rules.default_language
+    match end.outcome:
+        case "declined" | "cancel":
+            return Finished("declined" if end.outcome == "declined" else "cancelled", language)
+        case "site":
+            return await _add_site(session, draft, user_id)
+        case _:
+            return await _complete(session, draft, rules, user_id)
 
 
 async def _complete(
-    session: AsyncSession, state: FlowState, data: dict[str, Any], rules: Rules, user_id: int
+    session: AsyncSession, draft: RegistrationDraft, rules: Rules, user_id: int
 ) -> Finished:
+    """Submit: the member, their sites and consent, pending vetting (or active by invite).
+    The flow's state is already cleared; an error rolls the whole transaction back."""
     if await members.by_telegram_id(session, user_id) is not None:
-        await flows.clear(session, user_id)
         raise ServiceError("error-already-registered")
+    assert draft.consent_at is not None and draft.consent_version is not None
     now = utcnow()
+    language = draft.language or rules.default_language
     member = Member(
         telegram_user_id=user_id,
-        username=data.get("username"),
-        full_name=data["full_name"],
-        organisation=data["organisation"],
-        phone=data["phone"],
-        member_type=data["member_type"],
+        username=draft.username,
+        full_name=draft.full_name,
+        organisation=draft.organisation,
+        phone=draft.phone,
+        member_type=draft.member_type,
         role=Role.OPERATOR,
         status=MemberStatus.PENDING,
-        language=data["language"],
+        language=language,
         scope_provinces=[],
         scope_sectors=[],
         registered_at=now,
-        sites=[
-            Site(name=s["name"], sector=s["sector"], province=s["province"]) for s in data["sites"]
-        ],
+        sites=[Site(name=s.name, sector=s.sector, province=s.province) for s in draft.sites],
     )
     session.add(member)
     await session.flush()
     session.add(
         Consent(
             member_id=member.id,
-            text_version=data["consent_version"],
-            language=data["language"],
-            given_at=datetime.fromisoformat(data["consent_at"]),
+            text_version=draft.consent_version,
+            language=language,
+            given_at=draft.consent_at,
         )
     )
     via_invite = invite_lapsed = False
-    invite_id = data.get("invite_id")
+    invite_id = draft.invite_id
     if invite_id is not None:
         invite = await invites.redeem(session, invite_id=invite_id)
         if invite is None:
@@ -374,7 +452,6 @@ async def _complete(
             "status": member.status,
         },
     )
-    await flows.clear(session, user_id)
     reviewers = [] if via_invite else await members.reviewers_for(session, member.sites)
     return Finished(
         "registered",
@@ -386,18 +463,14 @@ async def _complete(
     )
 
 
-async def _add_site(
-    session: AsyncSession, state: FlowState, data: dict[str, Any], user_id: int
-) -> Finished:
+async def _add_site(session: AsyncSession, draft: RegistrationDraft, user_id: int) -> Finished:
     member = await members.by_telegram_id(session, user_id, for_update=True)
     if member is None or member.status != MemberStatus.ACTIVE:
-        await flows.clear(session, user_id)
         raise ServiceError("error-not-allowed")
-    entered = data["sites"][-1]
-    if any(s.name.casefold() == entered["name"].casefold() for s in member.active_sites):
-        await flows.clear(session, user_id)
+    entered = draft.sites[-1]
+    if any(s.name.casefold() == entered.name.casefold() for s in member.active_sites):
         raise ServiceError("error-site-duplicate")
-    site = Site(name=entered["name"], sector=entered["sector"], province=entered["province"])
+    site = Site(name=entered.name, sector=entered.sector, province=entered.province)
     member.sites.append(site)
     await session.flush()
     await audit.record(
@@ -407,7 +480,6 @@ async def _add_site(
         target_member_id=member.id,
         details={"site_id": site.id, "sector": site.sector, "province": site.province},
     )
-    await flows.clear(session, user_id)
     return Finished("site_added", member.language, member=member)
 
 
