@@ -127,6 +127,8 @@ async def _take(req: Request, given: TextAnswer | ChoiceAnswer | ContactAnswer) 
     if isinstance(result, Finished):
         await show_outcome(req, result)
         return True
+    # From the moment a language is chosen, everything is in it (this confirmation too).
+    req.lang = result.language
     if result.stale:
         req.answer(req.t("button-stale"))
     if result.step == Step.CONFIRM and isinstance(given, ContactAnswer):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import AuditEntry, Consent, Member, MemberStatus, Role
@@ -121,3 +123,26 @@ async def test_two_users_register_in_parallel_and_a_coordinator_approves(
             == ["report", "reports", "advisories", "profile", "language", "help", "cancel", "leave"]
         )
     )
+
+
+# Words that only one of the two catalogs uses in the registration messages.
+INDONESIAN_WORDS = {"Anda", "yang", "untuk", "sudah", "dengan", "Terima", "nomor"}
+ENGLISH_WORDS = {"your", "the", "Thank", "You", "number", "Please"}
+
+
+def words_of(text: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]+", text))
+
+
+@pytest.mark.parametrize(("phone_language", "chosen"), [("id", "en"), ("en", "id")])
+async def test_every_registration_message_is_in_the_chosen_language(
+    emulator: BotApiEmulator, running_bot, phone_language: str, chosen: str
+) -> None:
+    user = emulator.user(3100, first_name="Dewi", language_code=phone_language)
+    await register(user, english=chosen == "en", submit=True)
+    choice = next(i for i, m in enumerate(user.messages) if "Choose your language" in m.text)
+    after = user.messages[choice + 1 :]
+    assert len(after) >= 10  # one message per step at least
+    foreign = INDONESIAN_WORDS if chosen == "en" else ENGLISH_WORDS
+    for message in after:
+        assert not words_of(message.text) & foreign, message.text
