@@ -55,6 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         "--province", action="append", default=[], help="coordinator scope (ISO code, e.g. JI)"
     )
     grant.add_argument("--sector", action="append", default=[], help="coordinator scope")
+    grant.add_argument("--name", help="full name, shown on cards and notices")
+    grant.add_argument("--org", help="organisation, e.g. the coordination body")
     lists = sub.add_parser("checklists", parents=[common], help="check-in checklists")
     lists_sub = lists.add_subparsers(dest="checklists_command", required=True)
     imported = lists_sub.add_parser(
@@ -147,6 +149,8 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
                 known_sectors=settings.bot.sectors,
                 provinces=[p.upper() for p in args.province],
                 sectors=args.sector,
+                full_name=args.name,
+                organisation=args.org,
             )
         scope = "national"
         if member.scope_provinces or member.scope_sectors:

@@ -9,6 +9,7 @@ from bot.services import invites, members
 from bot.services.errors import ServiceError
 from bot.services.invites import InviteRequest
 from handlers.base import Access, Request, handles
+from handlers.render import display_name
 from handlers.reports import main_keyboard
 
 INVITE_KEYS = {"uses", "days", "org", "sector", "province"}
@@ -77,7 +78,7 @@ async def suspend(req: Request) -> None:
     await members.suspend(
         req.session, coordinator=req.member, target=target, reason=" ".join(args[1:])
     )
-    req.reply(req.t("suspend-done", number=str(target.id), name=target.full_name or "-"))
+    req.reply(req.t("suspend-done", number=str(target.id), name=display_name(target)))
     if target.telegram_user_id is not None:
         await req.send(target.telegram_user_id, req.tr(target.language, "status-suspended"))
         req.refresh_commands(target.telegram_user_id, target)
@@ -92,7 +93,7 @@ async def reinstate(req: Request) -> None:
         raise ServiceError("reinstate-usage")
     target = await members.find(req.session, args[0])
     await members.reinstate(req.session, coordinator=req.member, target=target)
-    req.reply(req.t("reinstate-done", number=str(target.id), name=target.full_name or "-"))
+    req.reply(req.t("reinstate-done", number=str(target.id), name=display_name(target)))
     if target.telegram_user_id is not None:
         await req.send(
             target.telegram_user_id,

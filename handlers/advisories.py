@@ -18,6 +18,7 @@ from bot.services.advisory_text import TLP_CODES, TLP_ICONS, render
 from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
+from handlers.render import display_name
 
 QUESTION = {
     "title": "adv-ask-title",
@@ -169,7 +170,7 @@ def _review_card(req: Request, reader: Member, advisory: Advisory, author: Membe
         lang,
         "adv-review",
         number=str(advisory.id),
-        author=(author.full_name if author and author.full_name else "-"),
+        author=display_name(author),
         audience=audience_text(_as(req, lang), advisory),
     )
     buttons = inline(
@@ -252,7 +253,7 @@ async def review(req: Request) -> None:
                 author.language,
                 "adv-author-released",
                 number=str(advisory.id),
-                by=req.member.full_name or "-",
+                by=display_name(req.member),
                 recipients=release.recipients,
             ),
             kind=Kind.ADVISORY_NOTICE,

@@ -37,7 +37,7 @@ from bot.delivery.kinds import Kind
 from bot.delivery.outbox import Outgoing, enqueue
 from bot.delivery.priority import Priority
 from bot.runtime import Runtime
-from bot.services import members
+from bot.services import members, profile
 from bot.services.errors import ServiceError
 from bot.telegram_request import NO_LINK_PREVIEW, call_raw
 from handlers import callback_data
@@ -235,6 +235,22 @@ def _refusal(member: Member | None, access: Access) -> str | None:
     return None
 
 
+async def _ask_name_first(req: Request) -> bool:
+    """A coordinator or admin granted without a name or organisation is asked for them
+    before anything else (people would otherwise see cards from no one); True if asked."""
+    member = req.member
+    if member is None or req.update.message is None or not profile.needs_naming(member):
+        return False
+    if await profile.in_progress(req.session, req.user.id):
+        return False  # their answer is on its way to the flow
+    missing = [f for f in profile.FIELDS if not getattr(member, f)]
+    asked = await profile.begin(req.session, member=member, fields=missing)
+    from handlers.profile import ask_profile  # the profile handlers render the question
+
+    ask_profile(req, asked, first=True)
+    return True
+
+
 def handles(
     access: Access, *, sites: bool = True
 ) -> Callable[[Handler], Callable[[Update, PerisaiContext], Any]]:
@@ -258,7 +274,9 @@ def handles(
                     lang = language_of(runtime, user, member)
                     request = Request(update, context, runtime, session, user, member, lang, out)
                     refusal = _refusal(member, access)
-                    if refusal is None:
+                    if refusal is None and await _ask_name_first(request):
+                        lang = request.lang
+                    elif refusal is None:
                         await fn(request)
                         lang = request.lang
                     else:

@@ -17,7 +17,7 @@ MAX_BYTES = 64  # Telegram's limit for callback_data
 
 REGISTRATION = "rg1"  # rg1:<step>:<value>
 VETTING = "vt1"  # vt1:<a|r>:<member id>
-PROFILE = "pf1"  # pf1:add | pf1:rm:<site id> | pf1:leave
+PROFILE = "pf1"  # pf1:add | pf1:rm:<site id> | pf1:leave | pf1:name | pf1:org
 LANGUAGE = "lg1"  # lg1:<id|en>
 COMPOSE = "av1"  # av1:<step>:<value>
 REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
@@ -39,7 +39,7 @@ REPORTS_ADVISORY = "rm1"  # rm1:<province|_>:<sector|_>:<category|_>  advisory f
 _SHAPES = {
     REGISTRATION: re.compile(r"^rg1:([a-z_]{1,20}):([A-Za-z0-9_]{1,20})$"),
     VETTING: re.compile(r"^vt1:([ar]):(\d{1,12})$"),
-    PROFILE: re.compile(r"^pf1:(add|leave|rm)(?::(\d{1,12}))?$"),
+    PROFILE: re.compile(r"^pf1:(add|leave|rm|name|org)(?::(\d{1,12}))?$"),
     LANGUAGE: re.compile(r"^lg1:(id|en)$"),
     COMPOSE: re.compile(r"^av1:([a-z]{1,12}):([A-Za-z0-9_]{1,20})$"),
     REVIEW: re.compile(r"^ar1:([ar]):(\d{1,12})$"),

@@ -16,6 +16,7 @@ from handlers import callback_data as cd
 from handlers.advisories import to_csv
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
+from handlers.render import display_name
 
 FLOW_LAUNCH = "checkin_launch"
 LAUNCH_HOURS = ("2", "6", "12", "24", "48")
@@ -285,7 +286,7 @@ async def compliance_view(req: Request) -> None:
                 site=site.name,
                 number=str(site.id),
                 province=translator.province(req.lang, site.province),
-                operator=operator.full_name or "-",
+                operator=display_name(operator),
                 deadline=local_time(checkin_round.deadline_at, site.province),
             )
         )

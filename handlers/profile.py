@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.db.models import MemberStatus
 from bot.reference import local_time
 from bot.services import members, registration
+from bot.services import profile as profile_service
 from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.commands import commands_for
@@ -25,7 +26,10 @@ def _profile(req: Request) -> None:
         role=req.t(f"role-{member.role}"),
         since=local_time(member.decided_at or member.created_at),
     )
-    buttons = []
+    buttons = [
+        (req.t("btn-edit-name"), cd.build(cd.PROFILE, "name")),
+        (req.t("btn-edit-organisation"), cd.build(cd.PROFILE, "org")),
+    ]
     if len(member.active_sites) < req.runtime.rules.max_sites:
         buttons.append((req.t("btn-add-site"), cd.build(cd.PROFILE, "add")))
     if len(member.active_sites) > 1:
@@ -33,7 +37,7 @@ def _profile(req: Request) -> None:
             (req.t("btn-remove-site", name=site.name), cd.build(cd.PROFILE, "rm", site.id))
             for site in member.active_sites
         )
-    req.reply(text, inline(buttons) if buttons else None)
+    req.reply(text, inline(buttons))
 
 
 @handles(Access.ACTIVE)
@@ -60,6 +64,12 @@ async def profile_action(req: Request) -> None:
     if member.status != MemberStatus.ACTIVE:
         req.answer(req.t(f"status-{member.status}"), alert=True)
         return
+    if action in ("name", "org"):
+        field = "full_name" if action == "name" else "organisation"
+        asked = await profile_service.begin(req.session, member=member, fields=[field])
+        req.answer()
+        ask_profile(req, asked)
+        return
     if action == "add":
         prompt = await registration.begin_add_site(
             req.session, member=member, rules=req.runtime.rules
@@ -70,6 +80,28 @@ async def profile_action(req: Request) -> None:
     site = await registration.remove_site(req.session, member=member, site_id=int(fields[1]))
     req.drop_keyboard()
     req.answer(req.t("site-removed", name=site.name))
+    _profile(req)
+
+
+def ask_profile(req: Request, asked: profile_service.Asked, *, first: bool = False) -> None:
+    """The question for a profile field, after what was wrong with the last answer."""
+    parts = []
+    if first:
+        parts.append(req.t("profile-ask-first"))
+    if asked.error:
+        parts.append(req.t(asked.error, **(asked.error_args or {})))
+    parts.append(req.t(f"reg-ask-{asked.field}".replace("_", "-")))
+    req.reply("\n\n".join(parts))
+
+
+async def take_text(req: Request, text: str) -> None:
+    """A typed answer in the profile flow (a name, an organisation)."""
+    assert req.member is not None
+    asked = await profile_service.answer(req.session, member=req.member, text=text)
+    if asked is not None:
+        ask_profile(req, asked)
+        return
+    req.reply(req.t("profile-saved"))
     _profile(req)
 
 

@@ -9,6 +9,14 @@ from bot.db.models import Member, MemberStatus, Site
 from bot.i18n import Safe, Translator
 
 
+def display_name(member: Member | None) -> str:
+    """Who a person is on a card: their name, or their member number once it is erased
+    (they left) or never given; never a bare "-"."""
+    if member is None:
+        return "?"
+    return member.full_name or f"#{member.id}"
+
+
 def site_line(translator: Translator, lang: str, site: Site | Mapping[str, Any]) -> str:
     def get(key: str) -> str:
         return str(site[key] if isinstance(site, Mapping) else getattr(site, key))
@@ -34,7 +42,7 @@ def member_card(
         translator.t(
             lang,
             "member-card",
-            name=member.full_name or "-",
+            name=display_name(member),
             organisation=member.organisation or "-",
             type=translator.t(lang, f"member-type-{member.member_type or 'none'}"),
             phone=member.phone or "-",

@@ -6,9 +6,10 @@ from bot.db.models import MemberStatus
 from bot.services import flows
 from bot.services.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
 from bot.services.checkins import FLOW_CHECKIN_NOTE
+from bot.services.profile import FLOW_PROFILE
 from bot.services.reports import FLOW_REPORT_NOTE, FLOW_REPORT_QUESTION
 from bot.services.vetting import FLOW_REJECT_REASON
-from handlers import advisories, checkins, registration, reports, vetting
+from handlers import advisories, checkins, profile, registration, reports, vetting
 from handlers.base import Access, Request, handles
 
 COORDINATOR_FLOWS = {
@@ -54,6 +55,9 @@ async def text(req: Request) -> None:
         else:
             await advisories.take_text(req, typed)
             return
+    if state is not None and state.flow == FLOW_PROFILE and active:
+        await profile.take_text(req, typed)
+        return
     if state is not None and state.flow == FLOW_CHECKIN_NOTE:
         if active:
             await checkins.take_note(req, state)

@@ -11,7 +11,7 @@ from bot.services import flows, vetting
 from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
-from handlers.render import member_card
+from handlers.render import display_name, member_card
 from handlers.reports import main_keyboard
 
 
@@ -49,7 +49,7 @@ def _decided_text(req: Request, applicant: Member, by: Member | None, approved: 
     )
     outcome = req.t(
         "vet-decided-approved" if approved else "vet-decided-rejected",
-        by=(by.full_name if by and by.full_name else "-"),
+        by=display_name(by),
     )
     return f"{body}\n\n{outcome}"
 
@@ -80,9 +80,7 @@ async def decision(req: Request) -> None:
             req.session, coordinator=req.member, member_id=member_id
         )
         req.answer()
-        req.reply(
-            req.t("vet-ask-reason", number=str(applicant.id), name=applicant.full_name or "-")
-        )
+        req.reply(req.t("vet-ask-reason", number=str(applicant.id), name=display_name(applicant)))
         return
     result = await vetting.decide(
         req.session, coordinator=req.member, member_id=member_id, approve=True
@@ -95,7 +93,7 @@ async def _after_decision(req: Request, result: vetting.Decision) -> None:
     if not result.fresh:
         by = result.already_decided_by
         req.answer(
-            req.t("vet-already-decided", by=(by.full_name if by else "-") or "-"), alert=True
+            req.t("vet-already-decided", by=display_name(by)), alert=True
         )
         if req.query:
             req.edit(text=_decided_text(req, applicant, by, result.approved))

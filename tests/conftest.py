@@ -155,8 +155,9 @@ async def grant(
             known_sectors=Settings().bot.sectors,
             provinces=provinces,
             sectors=sectors,
+            full_name=name or f"{role} {user_id}",
+            organisation="BNPT",
         )
-        member.full_name = name or f"{role} {user_id}"
         member.language = language
     return member
 

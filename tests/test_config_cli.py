@@ -384,6 +384,7 @@ def test_cli_db_upgrade_creates_the_database(tmp_path: Path) -> None:
 def test_cli_admin_grant(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.toml", token="")
     args = ["admin", "grant", "12345", "--role", "coordinator", "--province", "JI"]
+    args += ["--name", "Rina  Wulandari", "--org", "BNPT"]
     result = perisai(*args, "--sector", "mall", cwd=tmp_path, env={"PERISAI_CONFIG": str(config)})
     assert result.returncode == 0, result
     assert "12345" in result.stdout and "coordinator" in result.stdout
@@ -391,12 +392,13 @@ def test_cli_admin_grant(tmp_path: Path) -> None:
 
     with contextlib.closing(sqlite3.connect(tmp_path / "perisai.db")) as db:
         rows = db.execute(
-            "SELECT id, role, status, scope_provinces, scope_sectors FROM members "
-            "WHERE telegram_user_id = 12345"
+            "SELECT id, role, status, scope_provinces, scope_sectors, full_name, organisation "
+            "FROM members WHERE telegram_user_id = 12345"
         ).fetchall()
         assert len(rows) == 1
-        member_id, role, status, provinces, sectors = rows[0]
+        member_id, role, status, provinces, sectors, name, organisation = rows[0]
         assert (role, status) == ("coordinator", "active")
+        assert (name, organisation) == ("Rina Wulandari", "BNPT")  # cleaned as at registration
         assert json.loads(provinces) == ["JI"]
         assert json.loads(sectors) == ["mall"]
         audit = db.execute(

@@ -7,8 +7,12 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from bot.config import Settings
 from bot.db.models import AuditEntry, FlowState, Invite, Member, MemberStatus, Role
+from bot.db.session import transaction
 from bot.emulator import BotApiEmulator
+from bot.services import members
+from bot.services.audit import Actor
 from tests.conftest import grant, say, tap
 from tests.test_e2e_registration import register
 
@@ -297,3 +301,36 @@ async def test_group_chats_are_ignored(emulator: BotApiEmulator, running_bot) ->
     await user.send("/pending", chat_id=-100123)
     await say(user, "/start", "Pilih bahasa")  # private: answered
     assert emulator.chat_messages(-100123) == []
+
+
+async def test_a_coordinator_granted_without_a_name_is_asked_first_and_can_change_it(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    async with transaction(sessionmaker) as session:
+        await members.grant_role(
+            session,
+            telegram_user_id=4400,
+            role=Role.COORDINATOR,
+            actor=Actor.system("cli"),
+            default_language="en",
+            known_sectors=Settings().bot.sectors,
+        )
+    coordinator = emulator.user(4400, first_name="Budi", language_code="en")
+    await say(coordinator, "/pending", "should see who you are")  # asked before anything
+    await say(coordinator, "x", "full name")  # too short: the same question again
+    await say(coordinator, "Budi Santoso", "organisation")
+    await say(coordinator, "BNPT Jawa Timur", "Saved.")
+    await say(coordinator, "/pending", "")  # now the command itself is served
+    assert "should see who you are" not in coordinator.messages[-1].text
+    async with sessionmaker() as session:
+        member = await members.by_telegram_id(session, 4400)
+        assert member is not None
+        assert (member.full_name, member.organisation) == ("Budi Santoso", "BNPT Jawa Timur")
+
+    # /profile offers to change them.
+    await say(coordinator, "/profile", "Budi Santoso")
+    await tap(coordinator, "✏️ Change my name", "full name")
+    await say(coordinator, "Budi S. Santoso", "Saved.")
+    async with sessionmaker() as session:
+        member = await members.by_telegram_id(session, 4400)
+        assert member is not None and member.full_name == "Budi S. Santoso"

@@ -15,6 +15,7 @@ from bot.reference import PROVINCES_BY_CODE
 from bot.services import audit
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
+from bot.services.validation import NAME_LEN, ORGANISATION_LEN, clean_text
 
 MEMBER_REF_RE = re.compile(r"^(?:#?(\d{1,12})|@([A-Za-z0-9_]{5,32}))$")
 REASON_MAX = 500
@@ -95,12 +96,18 @@ async def grant_role(
     known_sectors: Sequence[str],
     provinces: Iterable[str] = (),
     sectors: Iterable[str] = (),
+    full_name: str | None = None,
+    organisation: str | None = None,
 ) -> Member:
     """Make someone admin, coordinator or operator; creates an active member if unknown.
 
     A coordinator's scope is the given provinces and sectors; none given means national.
+    A name and organisation given are set (checked as at registration); someone left
+    without them is asked on their first message to the bot.
     """
     scope_provinces, scope_sectors = validate_scope(provinces, sectors, known_sectors)
+    name = clean_text(full_name, NAME_LEN) if full_name is not None else None
+    org = clean_text(organisation, ORGANISATION_LEN) if organisation is not None else None
     member = await by_telegram_id(session, telegram_user_id, for_update=True)
     if member is None:
         member = Member(
@@ -115,6 +122,10 @@ async def grant_role(
         session.add(member)
     previous = {"role": member.role, "status": member.status}
     member.role = role
+    if name is not None:
+        member.full_name = name
+    if org is not None:
+        member.organisation = org
     member.scope_provinces = scope_provinces if role == Role.COORDINATOR else []
     member.scope_sectors = scope_sectors if role == Role.COORDINATOR else []
     if role != Role.OPERATOR and member.status != MemberStatus.ACTIVE:

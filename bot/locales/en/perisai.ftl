@@ -115,6 +115,10 @@ profile =
     { $card }
 btn-add-site = ➕ Add a site
 btn-remove-site = ➖ Remove { $name }
+btn-edit-name = ✏️ Change my name
+btn-edit-organisation = ✏️ Change my organisation
+profile-ask-first = Before you start: the people who receive your cards and notices should see who you are.
+profile-saved = Saved.
 site-added = The site has been added. See /profile.
 site-removed = { $name } removed.
 leave-confirm = Leaving Perisai stops all advisories and erases your name, phone number and Telegram username. Only an anonymous record of past actions is kept. This cannot be undone. Leave?

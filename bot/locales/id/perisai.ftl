@@ -112,6 +112,10 @@ profile =
     { $card }
 btn-add-site = ➕ Tambah lokasi
 btn-remove-site = ➖ Hapus { $name }
+btn-edit-name = ✏️ Ubah nama saya
+btn-edit-organisation = ✏️ Ubah organisasi saya
+profile-ask-first = Sebelum mulai: orang yang menerima kartu dan pemberitahuan Anda perlu tahu siapa Anda.
+profile-saved = Tersimpan.
 site-added = Lokasi sudah ditambahkan. Lihat /profile.
 site-removed = { $name } dihapus.
 leave-confirm = Keluar dari Perisai menghentikan semua peringatan dan menghapus nama, nomor telepon, dan nama pengguna Telegram Anda. Hanya catatan anonim dari tindakan sebelumnya yang disimpan. Ini tidak dapat dibatalkan. Keluar?
