@@ -91,6 +91,11 @@ class BotConfig(_Section):
     sectors: list[str] = list(DEFAULT_SECTORS)
     # Names for sectors the catalogs do not know, in both languages.
     sector_names: dict[str, SectorNames] = {}
+    # Who runs this Perisai, and where people get help: shown by /help and /privacy.
+    operator_name: Annotated[str, Field(min_length=1, max_length=120)] = (
+        "the national counter-terrorism coordination body"
+    )
+    help_contact: Annotated[str, Field(min_length=1, max_length=200)] = "your regional coordinator"
 
     @field_validator("sectors")
     @classmethod

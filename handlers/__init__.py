@@ -38,6 +38,7 @@ def register(application: PerisaiApplication) -> None:
         "language": profile.language,
         "leave": profile.leave,
         "help": profile.help_command,
+        "privacy": profile.privacy,
         "pending": vetting.pending,
         "invite": admin.invite,
         "suspend": admin.suspend,

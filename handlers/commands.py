@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from bot.db.models import Member, MemberStatus
 
-NEWCOMER = ("start", "help")
-WAITING = ("start", "leave")  # pending, rejected, suspended: status, and the right to erasure
-OPERATOR = ("report", "reports", "advisories", "profile", "language", "help", "cancel", "leave")
+NEWCOMER = ("start", "help", "privacy")
+# Pending, rejected, suspended: their status, what the bot is, and the right to erasure.
+WAITING = ("start", "help", "privacy", "leave")
+OPERATOR = (
+    "report",
+    "reports",
+    "advisories",
+    "profile",
+    "language",
+    "help",
+    "privacy",
+    "cancel",
+    "leave",
+)
 COORDINATOR = (
     "advisory",
     "pending",

@@ -11,7 +11,7 @@ from handlers.base import Access, Request, button_fields, handles
 from handlers.commands import commands_for
 from handlers.keyboards import inline
 from handlers.registration import show_prompt
-from handlers.render import member_card
+from handlers.render import member_card, status_text
 from handlers.reports import main_keyboard
 
 
@@ -140,10 +140,27 @@ async def language_chosen(req: Request) -> None:
     req.refresh_commands(req.user.id, member)
 
 
-@handles(Access.ACTIVE)
+@handles(Access.ANYONE)
 async def help_command(req: Request) -> None:
-    """/help: the commands of one's role."""
-    assert req.member is not None
+    """/help: what Perisai is for someone new; the commands of one's role for members;
+    where to get help for everyone."""
+    bot = req.runtime.settings.bot
+    member = req.member
+    contact = req.t("help-contact", contact=bot.help_contact)
+    if member is None or member.status == MemberStatus.LEFT:
+        req.reply(f"{req.t('help-newcomer', operator=bot.operator_name)}\n\n{contact}")
+        return
     lines = [req.t("help-header")]
-    lines.extend(f"/{name} — {req.t(f'cmd-{name}')}" for name in commands_for(req.member))
-    req.reply("\n".join(lines), main_keyboard(req, req.member))
+    lines.extend(f"/{name} — {req.t(f'cmd-{name}')}" for name in commands_for(member))
+    if member.status != MemberStatus.ACTIVE:
+        lines.insert(0, status_text(req, member) + "\n")
+        req.reply("\n".join([*lines, "", contact]))
+        return
+    req.reply("\n".join([*lines, "", contact]), main_keyboard(req, member))
+
+
+@handles(Access.ANYONE)
+async def privacy(req: Request) -> None:
+    """/privacy: what is kept, why, who sees it, and one's rights."""
+    bot = req.runtime.settings.bot
+    req.reply(req.t("privacy", operator=bot.operator_name, contact=bot.help_contact))

@@ -92,9 +92,7 @@ async def _after_decision(req: Request, result: vetting.Decision) -> None:
     applicant = result.member
     if not result.fresh:
         by = result.already_decided_by
-        req.answer(
-            req.t("vet-already-decided", by=display_name(by)), alert=True
-        )
+        req.answer(req.t("vet-already-decided", by=display_name(by)), alert=True)
         if req.query:
             req.edit(text=_decided_text(req, applicant, by, result.approved))
         return

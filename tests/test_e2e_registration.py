@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.db.models import AuditEntry, Consent, Member, MemberStatus, Role
+from bot.db.session import transaction
 from bot.emulator import BotApiEmulator, EmulatedUser
+from bot.services import members
 from tests.conftest import grant, say, tap
 
 
@@ -120,7 +122,17 @@ async def test_two_users_register_in_parallel_and_a_coordinator_approves(
     await emulator.wait_until(
         lambda: (
             [c["command"] for c in emulator.commands.get(("chat:1001", ""), [])]
-            == ["report", "reports", "advisories", "profile", "language", "help", "cancel", "leave"]
+            == [
+                "report",
+                "reports",
+                "advisories",
+                "profile",
+                "language",
+                "help",
+                "privacy",
+                "cancel",
+                "leave",
+            ]
         )
     )
 
@@ -146,3 +158,27 @@ async def test_every_registration_message_is_in_the_chosen_language(
     foreign = INDONESIAN_WORDS if chosen == "en" else ENGLISH_WORDS
     for message in after:
         assert not words_of(message.text) & foreign, message.text
+
+
+async def test_help_explains_perisai_to_someone_new_and_lists_a_members_commands(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    stranger = emulator.user(3200, first_name="Rudi", language_code="en")
+    answer = await say(stranger, "/help", "Perisai")
+    for part in ("/start", "vetting", "/privacy", "Questions or problems"):
+        assert part in answer.text, part
+    privacy = await say(stranger, "/privacy", "Your data in Perisai")
+    assert "UU 27/2022" in privacy.text and "/leave" in privacy.text
+
+    member = emulator.user(3201, first_name="Wati", language_code="id")
+    await register(member, submit=True)
+    pending = await say(member, "/help", "Pertanyaan atau kendala")
+    assert "/leave" in pending.text and "/report" not in pending.text  # waiting for vetting
+    async with transaction(sessionmaker) as session:
+        registered = await members.by_telegram_id(session, 3201)
+        assert registered is not None
+        registered.status = MemberStatus.ACTIVE
+    active = await say(member, "/help", "Yang dapat Anda lakukan")
+    for command in ("/report", "/advisories", "/profile", "/privacy", "/leave"):
+        assert command in active.text, command
+    assert "/pending" not in active.text  # a coordinator's, not theirs

@@ -239,7 +239,10 @@ async def test_suspend_reinstate_and_leave(
     await siti.wait_for_text("sedang ditangguhkan")
     await say(siti, "/profile", "sedang ditangguhkan")
     await emulator.wait_until(
-        lambda: [c["command"] for c in emulator.commands[("chat:1001", "")]] == ["start", "leave"]
+        lambda: (
+            [c["command"] for c in emulator.commands[("chat:1001", "")]]
+            == ["start", "help", "privacy", "leave"]
+        )
     )
     siti.mark()
     await say(coord, "/reinstate @siti_tp", "aktif kembali")
@@ -269,7 +272,7 @@ async def test_menus_follow_role_and_language(
     emulator: BotApiEmulator, running_bot, sessionmaker
 ) -> None:
     default = emulator.commands[("default", "")]
-    assert [c["command"] for c in default] == ["start", "help"]
+    assert [c["command"] for c in default] == ["start", "help", "privacy"]
     assert default[0]["description"].startswith("Mendaftar")
     assert emulator.commands[("default", "en")][0]["description"].startswith("Register")
     await grant(sessionmaker, 9001, Role.COORDINATOR, language="en")

@@ -4,6 +4,7 @@
 ## Commands (the menu, per role)
 cmd-start = Register, or see your status
 cmd-help = What this bot can do for you
+cmd-privacy = What happens to your data
 cmd-cancel = Stop what you are filling in
 cmd-profile = Your data and sites
 cmd-language = Change language
@@ -125,6 +126,23 @@ leave-confirm = Leaving Perisai stops all advisories and erases your name, phone
 btn-leave-confirm = Yes, leave and erase my data
 leave-done = You have left Perisai and your personal data has been erased. Thank you for your service. Send /start if you ever want to register again.
 help-header = <b>What you can do:</b>
+help-newcomer =
+    <b>Perisai</b> relays vetted security advisories to the people who protect crowded places and critical infrastructure in Indonesia: security managers of shopping centres, stadiums, hotels, places of worship, transport hubs, tourist sites and utilities. It is run by { $operator }.
+
+    <b>What you get:</b> advisories for your sites, in your language; short check-ins on protective measures; a fast way to report suspicious activity to the coordinators responsible for your area.
+
+    <b>How to join:</b> send /start and answer a few questions (your name, organisation, sites and phone number). A coordinator then checks that you are who you say (vetting) before you receive anything; with an invite code from a coordinator you are active at once.
+
+    <b>Your data:</b> used only for this partnership, under Indonesia's personal data protection law. See /privacy.
+help-contact = Questions or problems: { $contact }.
+privacy =
+    <b>Your data in Perisai</b> (run by { $operator }, under UU 27/2022 on personal data protection)
+
+    <b>What is kept:</b> your name, organisation, phone number, Telegram account and username, your sites, your consent, and what you do here: advisories you received and acknowledged, check-in answers, reports you sent.
+    <b>Why:</b> to send you the right advisories, to let the coordinators of your area vet you and reach you, and to follow up on what you report.
+    <b>Who sees it:</b> the coordinators whose area covers your sites, and the national admins. Nobody else.
+    <b>Your rights:</b> /profile shows what is kept about you and lets you correct it; /leave erases your name, phone number and username and stops everything.
+    <b>Questions:</b> { $contact }.
 
 ## Vetting
 vet-card =

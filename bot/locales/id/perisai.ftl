@@ -4,6 +4,7 @@
 ## Perintah (menu, per peran)
 cmd-start = Mendaftar, atau lihat status Anda
 cmd-help = Apa yang dapat dilakukan bot ini
+cmd-privacy = Apa yang terjadi dengan data Anda
 cmd-cancel = Hentikan isian yang sedang berjalan
 cmd-profile = Data dan lokasi Anda
 cmd-language = Ganti bahasa
@@ -122,6 +123,23 @@ leave-confirm = Keluar dari Perisai menghentikan semua peringatan dan menghapus 
 btn-leave-confirm = Ya, keluar dan hapus data saya
 leave-done = Anda telah keluar dari Perisai dan data pribadi Anda sudah dihapus. Terima kasih atas pengabdian Anda. Kirim /start jika suatu saat ingin mendaftar lagi.
 help-header = <b>Yang dapat Anda lakukan:</b>
+help-newcomer =
+    <b>Perisai</b> menyampaikan peringatan keamanan yang sudah diverifikasi kepada orang-orang yang melindungi tempat keramaian dan infrastruktur penting di Indonesia: manajer keamanan pusat perbelanjaan, stadion, hotel, tempat ibadah, simpul transportasi, tempat wisata dan utilitas. Dikelola oleh { $operator }.
+
+    <b>Yang Anda terima:</b> peringatan untuk lokasi Anda, dalam bahasa Anda; pengecekan singkat langkah-langkah pengamanan; cara cepat melaporkan aktivitas mencurigakan kepada koordinator wilayah Anda.
+
+    <b>Cara bergabung:</b> kirim /start dan jawab beberapa pertanyaan (nama, organisasi, lokasi dan nomor telepon). Seorang koordinator lalu memastikan identitas Anda (verifikasi) sebelum Anda menerima apa pun; dengan kode undangan dari koordinator, Anda langsung aktif.
+
+    <b>Data Anda:</b> hanya dipakai untuk kemitraan ini, sesuai undang-undang pelindungan data pribadi. Lihat /privacy.
+help-contact = Pertanyaan atau kendala: { $contact }.
+privacy =
+    <b>Data Anda di Perisai</b> (dikelola oleh { $operator }, sesuai UU 27/2022 tentang Pelindungan Data Pribadi)
+
+    <b>Yang disimpan:</b> nama, organisasi, nomor telepon, akun dan nama pengguna Telegram, lokasi Anda, persetujuan Anda, dan kegiatan Anda di sini: peringatan yang Anda terima dan konfirmasi, jawaban pengecekan, laporan yang Anda kirim.
+    <b>Untuk apa:</b> agar Anda menerima peringatan yang tepat, agar koordinator wilayah Anda dapat memverifikasi dan menghubungi Anda, dan untuk menindaklanjuti laporan Anda.
+    <b>Siapa yang melihat:</b> koordinator yang wilayahnya mencakup lokasi Anda, dan admin nasional. Tidak ada orang lain.
+    <b>Hak Anda:</b> /profile menampilkan data Anda dan memungkinkan Anda memperbaikinya; /leave menghapus nama, nomor telepon dan nama pengguna Anda serta menghentikan semuanya.
+    <b>Pertanyaan:</b> { $contact }.
 
 ## Verifikasi
 vet-card =
