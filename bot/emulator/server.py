@@ -22,11 +22,12 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
-from .driver import CallbackAnswer, EmulatedUser
+from .driver import EmulatedUser
 from .html import HtmlParseError, parse_html, strip_entities_text, utf16_len
 from .models import (
     JSON,
     ApiError,
+    CallbackAnswer,
     ChatAction,
     ChatState,
     EmulatorStats,
@@ -35,6 +36,7 @@ from .models import (
     StoredMessage,
     UploadedFile,
 )
+from .port import Actor
 
 __all__ = ["BotApiEmulator"]
 
@@ -476,6 +478,18 @@ class BotApiEmulator:
         self._updates_signal.fire()
         return update
 
+    @property
+    def seq(self) -> int:
+        """The change counter (``StoredMessage.seq`` holds its value at a send or edit)."""
+        return self._seq
+
+    async def wait_changed(self, timeout: float) -> None:  # noqa: ASYNC109 (wake-up deadline)
+        """Return at the next change, or after ``timeout`` seconds.
+
+        Check the condition and call this without awaiting in between (see ``Signal``).
+        """
+        await self._changed.wait(timeout)
+
     def _changed_now(self) -> int:
         self._seq += 1
         self._changed.fire()
@@ -485,7 +499,7 @@ class BotApiEmulator:
 
     def post_message(
         self,
-        user: EmulatedUser,
+        user: Actor,
         chat_id: int,
         content: JSON,
         *,
@@ -522,7 +536,7 @@ class BotApiEmulator:
         return message
 
     def post_callback(
-        self, user: EmulatedUser, chat_id: int, message_id: int, data: str
+        self, user: Actor, chat_id: int, message_id: int, data: str
     ) -> CallbackAnswer:
         """A user presses an inline button with ``data`` under a bot message."""
         chat = self._chats.get(chat_id)
