@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Generator
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 JSON = dict[str, Any]
+# A Bot API method: decoded parameters in, the "result" of the answer out (or ApiError).
+Handler = Callable[[JSON], Awaitable[Any]]
 
 __all__ = [
     "JSON",
@@ -18,9 +20,12 @@ __all__ = [
     "ChatAction",
     "ChatState",
     "EmulatorStats",
+    "Handler",
     "RecordedRequest",
+    "Signal",
     "StoredMessage",
     "UploadedFile",
+    "bad_request",
 ]
 
 
@@ -38,6 +43,11 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+def bad_request(description: str) -> ApiError:
+    """Telegram's usual 400: ``"Bad Request: " + description``."""
+    return ApiError(400, f"Bad Request: {description}")
 
 
 @dataclass

@@ -1,8 +1,9 @@
 """What an emulated user needs from the emulator: the driver's side of the boundary.
 
 :class:`~bot.emulator.driver.EmulatedUser` acts through this interface only, so the driver
-does not import the server, and the server (which creates users) imports the driver without
-a cycle. :class:`~bot.emulator.server.BotApiEmulator` provides it.
+imports neither the server nor the state, and the state (which creates users) can import
+the driver without a cycle. :class:`~bot.emulator.state.EmulatorState`, and therefore
+:class:`~bot.emulator.server.BotApiEmulator`, provides it.
 """
 
 from __future__ import annotations
