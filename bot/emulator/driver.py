@@ -1,58 +1,19 @@
-"""Test driver: emulated Telegram users who talk to the bot through the emulator."""
+"""Test driver: emulated Telegram users who talk to the bot through the emulator.
+
+A user acts through :class:`~bot.emulator.port.EmulatorPort` only: of the emulator this
+module imports that interface and the plain data in :mod:`bot.emulator.models`.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from .models import JSON, StoredMessage
-
-if TYPE_CHECKING:
-    from .server import BotApiEmulator
+from .models import JSON, CallbackAnswer, StoredMessage
+from .port import EmulatorPort
 
 __all__ = ["CallbackAnswer", "EmulatedUser"]
-
-
-class CallbackAnswer:
-    """The pending answer to one inline-button press.
-
-    ``await answer.wait(timeout)`` (or simply ``await answer``) returns
-    ``{"text", "show_alert", "url", "cache_time"}`` once the bot calls answerCallbackQuery.
-    """
-
-    def __init__(self, query_id: str, data: str, chat_id: int, message_id: int) -> None:
-        self.id = query_id
-        self.data = data
-        self.chat_id = chat_id
-        self.message_id = message_id
-        self.result: JSON | None = None
-        self._event = asyncio.Event()
-
-    @property
-    def answered(self) -> bool:
-        return self.result is not None
-
-    def resolve(self, result: JSON) -> None:
-        self.result = result
-        self._event.set()
-
-    async def wait(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109 (public API)
-        try:
-            async with asyncio.timeout(timeout):
-                await self._event.wait()
-        except TimeoutError:
-            raise AssertionError(
-                f"callback query {self.id} (data={self.data!r}) was not answered within {timeout}s"
-            ) from None
-        assert self.result is not None
-        return self.result
-
-    def __await__(self) -> Generator[Any, None, JSON]:
-        return self.wait().__await__()
-
-    def __repr__(self) -> str:
-        return f"<CallbackAnswer {self.id} data={self.data!r} result={self.result!r}>"
 
 
 def _with_caption(content: JSON, caption: str | None) -> JSON:
@@ -67,7 +28,7 @@ class EmulatedUser:
 
     def __init__(
         self,
-        emu: BotApiEmulator,
+        emu: EmulatorPort,
         user_id: int,
         *,
         first_name: str,
@@ -75,6 +36,7 @@ class EmulatedUser:
         username: str | None = None,
         language_code: str | None = None,
     ) -> None:
+        # The emulator (a BotApiEmulator), used here only through its EmulatorPort side.
         self.emu = emu
         self.id = user_id
         self.first_name = first_name
@@ -220,7 +182,7 @@ class EmulatedUser:
 
     def mark(self) -> None:
         """From now on wait_for only considers messages sent or edited after this point."""
-        self._mark = self.emu._seq
+        self._mark = self.emu.seq
 
     async def wait_for(
         self,
@@ -241,7 +203,7 @@ class EmulatedUser:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(self._describe_failure(timeout, mark))
-            await self.emu._changed.wait(remaining)
+            await self.emu.wait_changed(remaining)
 
     async def wait_for_text(self, text: str, timeout: float = 10.0) -> StoredMessage:  # noqa: ASYNC109
         return await self.wait_for(lambda m: text in m.text, timeout)

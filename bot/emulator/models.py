@@ -1,23 +1,31 @@
-"""Plain data kept by the emulator: errors, recorded requests, stored messages, chats."""
+"""Plain data kept by the emulator: errors, recorded requests, stored messages, chats, the
+pending answer to a button press, and the change signal."""
 
 from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Awaitable, Callable, Generator
 from dataclasses import dataclass, field
 from typing import Any
 
 JSON = dict[str, Any]
+# A Bot API method: decoded parameters in, the "result" of the answer out (or ApiError).
+Handler = Callable[[JSON], Awaitable[Any]]
 
 __all__ = [
     "JSON",
     "ApiError",
+    "CallbackAnswer",
     "ChatAction",
     "ChatState",
     "EmulatorStats",
+    "Handler",
     "RecordedRequest",
+    "Signal",
     "StoredMessage",
     "UploadedFile",
+    "bad_request",
 ]
 
 
@@ -35,6 +43,11 @@ class ApiError(Exception):
         if self.parameters:
             body["parameters"] = self.parameters
         return body
+
+
+def bad_request(description: str) -> ApiError:
+    """Telegram's usual 400: ``"Bad Request: " + description``."""
+    return ApiError(400, f"Bad Request: {description}")
 
 
 @dataclass
@@ -215,6 +228,47 @@ class ChatState:
             if value is not None:
                 data[key] = value
         return data
+
+
+class CallbackAnswer:
+    """The pending answer to one inline-button press.
+
+    ``await answer.wait(timeout)`` (or simply ``await answer``) returns
+    ``{"text", "show_alert", "url", "cache_time"}`` once the bot calls answerCallbackQuery.
+    """
+
+    def __init__(self, query_id: str, data: str, chat_id: int, message_id: int) -> None:
+        self.id = query_id
+        self.data = data
+        self.chat_id = chat_id
+        self.message_id = message_id
+        self.result: JSON | None = None
+        self._event = asyncio.Event()
+
+    @property
+    def answered(self) -> bool:
+        return self.result is not None
+
+    def resolve(self, result: JSON) -> None:
+        self.result = result
+        self._event.set()
+
+    async def wait(self, timeout: float = 5.0) -> JSON:  # noqa: ASYNC109 (public API)
+        try:
+            async with asyncio.timeout(timeout):
+                await self._event.wait()
+        except TimeoutError:
+            raise AssertionError(
+                f"callback query {self.id} (data={self.data!r}) was not answered within {timeout}s"
+            ) from None
+        assert self.result is not None
+        return self.result
+
+    def __await__(self) -> Generator[Any, None, JSON]:
+        return self.wait().__await__()
+
+    def __repr__(self) -> str:
+        return f"<CallbackAnswer {self.id} data={self.data!r} result={self.result!r}>"
 
 
 class Signal:
