@@ -16,9 +16,7 @@ from telegram import (
 
 from bot.db.models import REPORT_CATEGORIES, FlowState, Member, MemberStatus, ReportStatus
 from bot.reference import PROVINCES_BY_CODE
-from bot.services import flows, reports
-from bot.services.errors import ServiceError
-from bot.services.report_text import (
+from bot.reports.text import (
     CATEGORY_GROUPS,
     GROUP_ICONS,
     card,
@@ -32,6 +30,8 @@ from bot.services.report_text import (
     status_label,
     when_text,
 )
+from bot.services import flows, reports
+from bot.services.errors import ServiceError
 from bot.services.reports import Attachment, Filters, Limits, ReportPrompt, Submitted
 from handlers import advisories as advisory_handlers
 from handlers import callback_data as cd

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from bot.db.models import Delivery, Report, ReportStatus, Role
 from bot.db.session import transaction
 from bot.i18n import Translator
+from bot.reports.text import TEXT_MAX, card
 from bot.services import members, reports
 from bot.services.errors import NotAllowed, ServiceError
-from bot.services.report_text import TEXT_MAX, card
 from bot.services.reports import Attachment, Limits, ReportPrompt, Submitted
 from tests.conftest import grant, make_member
 

@@ -35,11 +35,11 @@ from bot.db.models import (
 from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
+from bot.reports.text import card, escape, free_text
 from bot.services import audit, flows, members
 from bot.services.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.report_text import card, escape, free_text
 
 FLOW_REPORT = "report"  # the reporter's draft
 FLOW_REPORT_ANSWER = "report_answer"  # the reporter's next text answers a question
