@@ -1,5 +1,5 @@
 """Suspicious activity reports over Telegram: /report (the draft, step by step), the files and
-locations people send, triage buttons, /reports and the CSV. Rules live in bot.services."""
+locations people send, triage buttons, /reports and the CSV. Rules live in bot.reports."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot import reports
 from bot.db.models import REPORT_CATEGORIES, FlowState, Member, MemberStatus, ReportStatus
 from bot.reference import PROVINCES_BY_CODE
-from bot.services import flows, reports
-from bot.services.errors import ServiceError
-from bot.services.report_text import (
+from bot.reports import Attachment, Filters, Limits, ReportPrompt, Submitted
+from bot.reports.text import (
     CATEGORY_GROUPS,
     GROUP_ICONS,
     card,
@@ -32,7 +32,8 @@ from bot.services.report_text import (
     status_label,
     when_text,
 )
-from bot.services.reports import Attachment, Filters, Limits, ReportPrompt, Submitted
+from bot.services import flows
+from bot.services.errors import ServiceError
 from handlers import advisories as advisory_handlers
 from handlers import callback_data as cd
 from handlers.advisories import to_csv

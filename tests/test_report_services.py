@@ -5,13 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from bot import reports
 from bot.db.models import Delivery, Report, ReportStatus, Role
 from bot.db.session import transaction
 from bot.i18n import Translator
-from bot.services import members, reports
+from bot.reports import Attachment, Limits, ReportPrompt, Submitted
+from bot.reports.text import TEXT_MAX, card
+from bot.services import members
 from bot.services.errors import NotAllowed, ServiceError
-from bot.services.report_text import TEXT_MAX, card
-from bot.services.reports import Attachment, Limits, ReportPrompt, Submitted
 from tests.conftest import grant, make_member
 
 T = Translator("id")
