@@ -130,8 +130,8 @@ def _create_round(database_url: str, conn: Any) -> None:
     """Child process: create one round for every active site; report seconds and memory."""
 
     async def main() -> tuple[float, int]:
+        from bot import checkins
         from bot.runtime import Runtime
-        from bot.services import checkins
 
         runtime = Runtime.from_settings(_settings(database_url))
         try:

@@ -169,9 +169,10 @@ async def _grant(settings: Settings, args: argparse.Namespace) -> int:
 async def _checklists(settings: Settings, args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from bot.checkins import checklists
     from bot.db.migrate import upgrade
     from bot.runtime import Runtime
-    from bot.services import audit, checklists
+    from bot.services import audit
 
     sectors = settings.bot.sectors
     specs = None
@@ -217,10 +218,10 @@ async def _checklists(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _schedules(settings: Settings, args: argparse.Namespace) -> int:
+    from bot import checkins
     from bot.db.migrate import upgrade
     from bot.db.models import utcnow
     from bot.runtime import Runtime
-    from bot.services import checkins
     from bot.services.audit import Actor
     from bot.services.errors import ServiceError
 

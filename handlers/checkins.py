@@ -6,11 +6,13 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
 
+from bot import checkins
+from bot.checkins import compliance
+from bot.checkins.checklists import item_text
+from bot.checkins.text import render
 from bot.db.models import FlowState, utcnow
 from bot.reference import PROVINCES, local_time
-from bot.services import checkins, compliance, flows
-from bot.services.checkin_text import render
-from bot.services.checklists import item_text
+from bot.services import flows
 from bot.services.errors import ServiceError
 from handlers import callback_data as cd
 from handlers.advisories import to_csv

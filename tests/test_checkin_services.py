@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select, update
 
+from bot import checkins
+from bot.checkins import checklists, compliance
 from bot.config import Settings
 from bot.db.models import (
     CheckinAnswer,
@@ -22,7 +24,6 @@ from bot.db.models import (
 from bot.db.session import transaction
 from bot.i18n import Translator
 from bot.reference import WIB, WIT, WITA
-from bot.services import checkins, checklists, compliance
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, ServiceError
 from tests.conftest import grant, make_member

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from bot import checkins
 from bot.db.models import CheckinRound
 from bot.db.session import transaction
 from bot.reference import WIB, WITA
 from bot.runtime import Runtime
 from bot.scheduling import Scheduler
-from bot.services import checkins
 from bot.services.audit import Actor
 from tests.conftest import PG_URL, make_member, make_settings, wait_until
 

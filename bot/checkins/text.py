@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.checkins.checklists import item_text
 from bot.db.models import CheckinRound, ChecklistItem, Member, Site
 from bot.i18n import Safe, Translator
 from bot.reference import local_time
-from bot.services.checklists import item_text
 
 PREFIX = "ci1"  # the checklist buttons' callback data; handlers.callback_data checks its shape
 MARKS = {"yes": "✅", "no": "❌", "na": "➖"}
