@@ -25,9 +25,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from bot import advisories
+from bot.advisories import reminders
 from bot.db.models import utcnow
 from bot.runtime import Runtime
-from bot.services import advisories, checkins, reminders
+from bot.services import checkins
 from bot.supervision import supervise
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.services.advisories import ACK_PREFIX
+from bot.advisories import ACK_PREFIX
 from bot.services.checkins import CHECKIN_PREFIX
 from bot.services.reports import TRIAGE_PREFIX
 

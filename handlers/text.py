@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
 from bot.db.models import MemberStatus
 from bot.services import flows
-from bot.services.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
 from bot.services.checkins import FLOW_CHECKIN_NOTE
 from bot.services.reports import FLOW_REPORT_NOTE, FLOW_REPORT_QUESTION
 from bot.services.vetting import FLOW_REJECT_REASON

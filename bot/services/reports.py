@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.db.models import (
     ATTACHMENT_KINDS,
     REPORT_CATEGORIES,
@@ -36,7 +37,6 @@ from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Translator
 from bot.reference import PROVINCES, PROVINCES_BY_CODE
 from bot.services import audit, flows, members
-from bot.services.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
 from bot.services.report_text import card, escape, free_text
