@@ -12,6 +12,7 @@ from telegram import Bot, BotCommand, LinkPreviewOptions, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, Defaults
 
+from bot import advisories
 from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.db.models import utcnow
@@ -20,7 +21,7 @@ from bot.delivery.worker import DeliveryWorker
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from bot.scheduling import Scheduler
-from bot.services import advisories, members
+from bot.services import members
 from bot.telegram_request import AiohttpRequest
 from handlers import register
 from handlers.base import PerisaiApplication, PerisaiContext

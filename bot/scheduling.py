@@ -25,10 +25,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from bot import checkins
+from bot import advisories, checkins
+from bot.advisories import reminders
 from bot.db.models import utcnow
 from bot.runtime import Runtime
-from bot.services import advisories, reminders
 from bot.supervision import supervise
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,13 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from bot import advisories
+from bot.advisories import ComposePrompt, Submitted
+from bot.advisories.text import TLP_CODES, TLP_ICONS, render
 from bot.db.models import Advisory, FlowState, Member
 from bot.delivery.kinds import Kind
 from bot.reference import local_time
-from bot.services import advisories, flows
-from bot.services.advisories import ComposePrompt, Submitted
-from bot.services.advisory_text import TLP_CODES, TLP_ICONS, render
+from bot.services import flows
 from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline

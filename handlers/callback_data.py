@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.advisories import ACK_PREFIX
 from bot.checkins import CHECKIN_PREFIX
 from bot.reports import TRIAGE_PREFIX
-from bot.services.advisories import ACK_PREFIX
 
 MAX_BYTES = 64  # Telegram's limit for callback_data
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
 from bot.checkins import FLOW_CHECKIN_NOTE
 from bot.db.models import MemberStatus
 from bot.reports import FLOW_REPORT_NOTE, FLOW_REPORT_QUESTION
 from bot.services import flows
-from bot.services.advisories import FLOW_ADVISORY, FLOW_ADVISORY_REJECT
 from bot.services.profile import FLOW_PROFILE
 from bot.services.vetting import FLOW_REJECT_REASON
 from handlers import advisories, checkins, profile, registration, reports, vetting

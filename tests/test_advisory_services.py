@@ -7,11 +7,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot import advisories
+from bot.advisories import reminders
+from bot.advisories.text import render, visible_length
 from bot.db.models import Advisory, Delivery, DeliveryStatus, MemberStatus, Role, utcnow
 from bot.db.session import transaction
 from bot.i18n import Translator
-from bot.services import advisories, members, reminders
-from bot.services.advisory_text import render, visible_length
+from bot.services import members
 from bot.services.errors import ServiceError
 from tests.conftest import grant, make_member
 

@@ -19,12 +19,14 @@ import pytest
 from sqlalchemy import select, text
 from telegram import Bot
 
+from bot import advisories
+from bot.advisories import reminders
 from bot.db.models import Advisory, Delivery, DeliveryStatus, Role, utcnow
 from bot.db.session import is_sqlite, transaction
 from bot.delivery import DeliveryWorker, SendLimiter
 from bot.emulator import BotApiEmulator
 from bot.i18n import Translator
-from bot.services import advisories, members, reminders
+from bot.services import members
 from bot.supervision import Health
 from bot.telegram_request import AiohttpRequest
 from tests.conftest import TOKEN, grant, make_member, wait_until

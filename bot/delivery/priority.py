@@ -1,7 +1,7 @@
 """Where each kind of message stands in the delivery queue: lower goes first.
 
 One table, so that the order of everything the bot sends can be read and argued in one place.
-Advisories take 0-36 from their severity and urgency (``advisory_text.priority``): an
+Advisories take 0-36 from their severity and urgency (``advisories.text.priority``): an
 Extreme/Immediate advisory is 0, a Minor/Future one 36.
 """
 

@@ -9,11 +9,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.db.models import Member, Report, ReportEvent
 from bot.i18n import Translator
 from bot.reports.access import load_for
 from bot.services import flows
-from bot.services.advisories import FLOW_ADVISORY, ComposePrompt
 from bot.services.errors import ServiceError
 
 MANY_MAX = 10  # reports one advisory draft is made from

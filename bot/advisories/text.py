@@ -1,7 +1,9 @@
 """An advisory as its recipients read it (Telegram HTML), in their language.
 
 Pure text: the preview the author approves and the message every recipient gets come from
-this one function, so they cannot drift apart.
+this one function, so they cannot drift apart. Also what follows from the advisory itself: its
+TLP label and icon (and which labels may not be forwarded), its visible length against
+Telegram's limit, and its priority in the delivery queue.
 """
 
 from __future__ import annotations

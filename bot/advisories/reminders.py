@@ -23,13 +23,11 @@ from bot.db.models import (
 )
 from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Safe, Translator
-from bot.services.advisories import (
-    ack_markup,
-    recipient_provinces,
-    reviewers_for,
-    superseded,
-)
-from bot.services.advisory_text import PROTECTED_TLP
+
+from .acknowledgement import ack_markup
+from .approval import reviewers_for
+from .queries import recipient_provinces, superseded
+from .text import PROTECTED_TLP
 
 ESCALATION_NAMES_MAX = 60  # names listed in one escalation message; the rest are counted
 

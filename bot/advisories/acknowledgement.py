@@ -1,0 +1,52 @@
+"""Acknowledgement: the button on each copy that needs one, and recording the press."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Advisory, AdvisoryStatus, Delivery, Member, MemberStatus, utcnow
+from bot.i18n import Translator
+from bot.services.errors import NotAllowed, NotFound, ServiceError
+
+ACK_PREFIX = "ak1"  # the Acknowledge button's callback data, parsed in handlers.callback_data
+
+
+def ack_markup(translator: Translator, lang: str, advisory: Advisory) -> dict[str, Any] | None:
+    if not advisory.ack_required:
+        return None
+    return {
+        "inline_keyboard": [
+            [
+                {
+                    "text": translator.t(lang, "btn-acknowledge"),
+                    "callback_data": f"{ACK_PREFIX}:{advisory.id}",
+                }
+            ]
+        ]
+    }
+
+
+async def acknowledge(session: AsyncSession, *, member: Member, advisory_id: int) -> Delivery:
+    """The presser must be the recipient: the row is looked up by (advisory, presser)."""
+    if member.status != MemberStatus.ACTIVE:
+        raise NotAllowed()
+    advisory = await session.get(Advisory, advisory_id)
+    delivery = await session.scalar(
+        select(Delivery)
+        .where(
+            Delivery.advisory_id == advisory_id,
+            Delivery.member_id == member.id,
+            Delivery.kind == "advisory",
+        )
+        .with_for_update()
+    )
+    if advisory is None or delivery is None:
+        raise NotFound("error-advisory-not-yours")
+    if advisory.status == AdvisoryStatus.CANCELLED:
+        raise ServiceError("error-advisory-cancelled")
+    if delivery.acknowledged_at is None:
+        delivery.acknowledged_at = utcnow()
+    return delivery
