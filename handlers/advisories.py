@@ -294,10 +294,10 @@ async def acknowledge(req: Request) -> None:
     fields = button_fields(req, cd.ACKNOWLEDGE)
     if fields is None:
         return
-    delivery = await advisories.acknowledge(
+    recipient = await advisories.acknowledge(
         req.session, member=req.member, advisory_id=int(fields[0])
     )
-    stamp = local_time(delivery.acknowledged_at, _province(req.member))
+    stamp = local_time(recipient.acknowledged_at, _province(req.member))
     req.edit(
         markup=inline(
             [(req.t("btn-acknowledged", time=stamp), cd.build(cd.ACKNOWLEDGE, fields[0]))]

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from bot import advisories
 from bot.advisories import reminders
 from bot.advisories.text import render, visible_length
-from bot.db.models import Advisory, Delivery, DeliveryStatus, MemberStatus, Role, utcnow
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    Delivery,
+    DeliveryStatus,
+    MemberStatus,
+    Role,
+    utcnow,
+)
 from bot.db.session import transaction
 from bot.i18n import Translator
 from bot.services import members
@@ -117,10 +125,13 @@ async def test_reminders_then_escalation_once_each(sessionmaker) -> None:
     silent = await make_member(sessionmaker, 2, sites=[("mall", "JI")])
     advisory = await released_advisory(sessionmaker, author_id=author.id, approver_tg=9002)
     async with transaction(sessionmaker) as session:
+        # As the worker records the sends: on the queue rows and on the recipient records.
         for row in await session.scalars(select(Delivery)):
             row.status, row.message_id, row.sent_at = DeliveryStatus.SENT, 10, utcnow()
-            if row.member_id == acked.id:
-                row.acknowledged_at = utcnow()
+        for recipient in await session.scalars(select(AdvisoryRecipient)):
+            recipient.status, recipient.message_id = DeliveryStatus.SENT, 10
+            if recipient.member_id == acked.id:
+                recipient.acknowledged_at = utcnow()
 
     async def run(minutes: int) -> list[Delivery]:
         async with transaction(sessionmaker) as session:

@@ -9,7 +9,16 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.db.models import Advisory, AuditEntry, Delivery, Member, MemberStatus, Role, utcnow
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    AuditEntry,
+    Delivery,
+    Member,
+    MemberStatus,
+    Role,
+    utcnow,
+)
 from bot.db.session import transaction
 from bot.emulator import BotApiEmulator
 from tests.conftest import grant, make_member, say, tap
@@ -101,7 +110,9 @@ async def test_advisory_reaches_exactly_its_audience_and_is_acknowledged(
     async with sessionmaker() as session:
         acked = (
             await session.scalars(
-                select(Delivery.member_id).where(Delivery.acknowledged_at.is_not(None))
+                select(AdvisoryRecipient.member_id).where(
+                    AdvisoryRecipient.acknowledged_at.is_not(None)
+                )
             )
         ).all()
         assert acked == [mall_ji.id]

@@ -7,7 +7,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, Member, MemberStatus, utcnow
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Member,
+    MemberStatus,
+    utcnow,
+)
 from bot.i18n import Translator
 from bot.services.errors import NotAllowed, NotFound, ServiceError
 
@@ -29,24 +36,25 @@ def ack_markup(translator: Translator, lang: str, advisory: Advisory) -> dict[st
     }
 
 
-async def acknowledge(session: AsyncSession, *, member: Member, advisory_id: int) -> Delivery:
-    """The presser must be the recipient: the row is looked up by (advisory, presser)."""
+async def acknowledge(
+    session: AsyncSession, *, member: Member, advisory_id: int
+) -> AdvisoryRecipient:
+    """The presser must be the recipient: the record is looked up by (advisory, presser)."""
     if member.status != MemberStatus.ACTIVE:
         raise NotAllowed()
     advisory = await session.get(Advisory, advisory_id)
-    delivery = await session.scalar(
-        select(Delivery)
+    recipient = await session.scalar(
+        select(AdvisoryRecipient)
         .where(
-            Delivery.advisory_id == advisory_id,
-            Delivery.member_id == member.id,
-            Delivery.kind == "advisory",
+            AdvisoryRecipient.advisory_id == advisory_id,
+            AdvisoryRecipient.member_id == member.id,
         )
         .with_for_update()
     )
-    if advisory is None or delivery is None:
+    if advisory is None or recipient is None:
         raise NotFound("error-advisory-not-yours")
     if advisory.status == AdvisoryStatus.CANCELLED:
         raise ServiceError("error-advisory-cancelled")
-    if delivery.acknowledged_at is None:
-        delivery.acknowledged_at = utcnow()
-    return delivery
+    if recipient.acknowledged_at is None:
+        recipient.acknowledged_at = utcnow()
+    return recipient

@@ -6,14 +6,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.db.models import (
     Advisory,
+    AdvisoryRecipient,
     AdvisoryStatus,
-    Delivery,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -230,7 +230,22 @@ async def _release(
         for m in recipients
         if m.telegram_user_id is not None
     ]
-    await enqueue(session, rows, now=now)
+    delivery_ids = await enqueue(session, rows, now=now, returning=True)
+    if rows:
+        # The advisory's own record of who it went to (kept when the queue is purged).
+        await session.execute(
+            insert(AdvisoryRecipient),
+            [
+                {
+                    "advisory_id": advisory.id,
+                    "member_id": row.member_id,
+                    "delivery_id": delivery_id,
+                    "status": DeliveryStatus.QUEUED,
+                    "maybe_delivered": False,
+                }
+                for row, delivery_id in zip(rows, delivery_ids, strict=True)
+            ],
+        )
     await audit.record(
         session,
         action="advisory_emergency_release" if advisory.emergency else "advisory_release",
@@ -243,13 +258,12 @@ async def _release(
 async def _earlier_copies(session: AsyncSession, advisory: Advisory) -> dict[int, int | None]:
     """member id -> Telegram message id of their newest copy of an earlier version."""
     result = await session.execute(
-        select(Delivery.member_id, Delivery.message_id)
-        .join(Advisory, Advisory.id == Delivery.advisory_id)
+        select(AdvisoryRecipient.member_id, AdvisoryRecipient.message_id)
+        .join(Advisory, Advisory.id == AdvisoryRecipient.advisory_id)
         .where(
             Advisory.root_id == advisory.root_id,
             Advisory.version < advisory.version,
-            Delivery.kind == "advisory",
-            Delivery.status == DeliveryStatus.SENT,
+            AdvisoryRecipient.status == DeliveryStatus.SENT,
         )
         .order_by(Advisory.version)
     )

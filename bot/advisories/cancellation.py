@@ -10,7 +10,15 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member, utcnow
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    utcnow,
+)
 from bot.delivery import Kind, Outgoing, Priority, enqueue, mark_changed
 from bot.delivery.kinds import VOID_WITH_ADVISORY
 from bot.i18n import Translator
@@ -55,7 +63,7 @@ async def cancel(
     version_ids = [v.id for v in versions]
     # Nothing of it leaves any more: queued rows end here; rows a worker holds are ended by
     # the worker, which checks each row's advisory right before it sends.
-    await session.execute(
+    ended = await session.scalars(
         update(Delivery)
         .where(
             Delivery.advisory_id.in_(version_ids),
@@ -63,7 +71,15 @@ async def cancel(
             Delivery.status == DeliveryStatus.QUEUED,
         )
         .values(status=DeliveryStatus.CANCELLED, error="advisory cancelled before sending")
+        .returning(Delivery.id)
     )
+    ended_ids = list(ended)
+    if ended_ids:
+        await session.execute(
+            update(AdvisoryRecipient)
+            .where(AdvisoryRecipient.delivery_id.in_(ended_ids))
+            .values(status=DeliveryStatus.CANCELLED)
+        )
     notices = await queue_cancel_notices(
         session, translator=translator, now=now, advisory_ids=version_ids
     )
@@ -91,46 +107,48 @@ async def queue_cancel_notices(
 
     Each copy is noticed once: the notice and the copy's mark are written together, and
     concurrent callers skip rows another one has locked (PostgreSQL) or wait (SQLite)."""
+    recipient = AdvisoryRecipient
     query = (
         select(
-            Delivery.id,
-            Delivery.member_id,
-            Delivery.chat_id,
-            Delivery.message_id,
-            Delivery.status,
+            recipient.id,
+            recipient.member_id,
+            recipient.message_id,
+            recipient.status,
+            Member.telegram_user_id.label("chat_id"),
             Member.language,
             Advisory.id.label("advisory_id"),
             Advisory.root_id,
             Advisory.title,
             Advisory.tlp,
         )
-        .join(Advisory, Advisory.id == Delivery.advisory_id)
-        .join(Member, Member.id == Delivery.member_id)
+        .join(Advisory, Advisory.id == recipient.advisory_id)
+        .join(Member, Member.id == recipient.member_id)
         .where(
-            Delivery.kind == Kind.ADVISORY,
             Advisory.status == AdvisoryStatus.CANCELLED,
-            Delivery.cancel_noticed_at.is_(None),
+            recipient.cancel_noticed_at.is_(None),
             or_(
-                Delivery.status == DeliveryStatus.SENT,
+                recipient.status == DeliveryStatus.SENT,
                 and_(
-                    Delivery.maybe_delivered.is_(True),
-                    Delivery.status.in_([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
+                    recipient.maybe_delivered.is_(True),
+                    recipient.status.in_([DeliveryStatus.CANCELLED, DeliveryStatus.FAILED]),
                 ),
             ),
         )
-        .order_by(Delivery.id)
-        .with_for_update(skip_locked=True, of=Delivery)
+        .order_by(recipient.id)
+        .with_for_update(skip_locked=True, of=recipient)
     )
     if advisory_ids is not None:
-        query = query.where(Delivery.advisory_id.in_(list(advisory_ids)))
+        query = query.where(recipient.advisory_id.in_(list(advisory_ids)))
     copies = (await session.execute(query)).all()
     if not copies:
         return 0
     await session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_([c.id for c in copies]))
+        update(recipient)
+        .where(recipient.id.in_([c.id for c in copies]))
         .values(cancel_noticed_at=now)
     )
+    # Someone who left since has no chat to tell (and gets nothing more from Perisai).
+    copies = [c for c in copies if c.chat_id is not None]
     # One notice per person and advisory, as a reply to their newest copy that was sent.
     newest: dict[tuple[int, int], Any] = {}
     for copy in copies:

@@ -12,7 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased, selectinload
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, Member, Site, utcnow
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Delivery,
+    Member,
+    Site,
+    utcnow,
+)
 from bot.services.errors import NotAllowed, NotFound
 
 from .scope import check_coordinator, covers_audience
@@ -43,8 +51,11 @@ async def status(session: AsyncSession, *, coordinator: Member, advisory_id: int
     rows = (
         await session.execute(
             select(
-                Delivery.status, Delivery.acknowledged_at, Delivery.sent_at, Delivery.member_id
-            ).where(Delivery.advisory_id == advisory.id, Delivery.kind == "advisory")
+                AdvisoryRecipient.status,
+                AdvisoryRecipient.acknowledged_at,
+                AdvisoryRecipient.sent_at,
+                AdvisoryRecipient.member_id,
+            ).where(AdvisoryRecipient.advisory_id == advisory.id)
         )
     ).all()
     provinces = await recipient_provinces(session, advisory, [r.member_id for r in rows])
@@ -111,10 +122,9 @@ async def active_for(session: AsyncSession, *, member: Member, limit: int = 10) 
     """The unexpired, uncancelled advisories this member received."""
     result = await session.scalars(
         select(Advisory)
-        .join(Delivery, Delivery.advisory_id == Advisory.id)
+        .join(AdvisoryRecipient, AdvisoryRecipient.advisory_id == Advisory.id)
         .where(
-            Delivery.member_id == member.id,
-            Delivery.kind == "advisory",
+            AdvisoryRecipient.member_id == member.id,
             Advisory.status == AdvisoryStatus.RELEASED,
             Advisory.expires_at > utcnow(),
             ~superseded(),
@@ -167,24 +177,26 @@ async def export_rows(
     """Per recipient: delivery and acknowledgement, for the CSV export (same checks as status)."""
     await status(session, coordinator=coordinator, advisory_id=advisory_id)
     result = await session.execute(
-        select(Delivery, Member)
-        .join(Member, Member.id == Delivery.member_id)
-        .where(Delivery.advisory_id == advisory_id, Delivery.kind == "advisory")
+        select(AdvisoryRecipient, Member, Delivery.error)
+        .join(Member, Member.id == AdvisoryRecipient.member_id)
+        # The queue row holds the error text while it is kept.
+        .outerjoin(Delivery, Delivery.id == AdvisoryRecipient.delivery_id)
+        .where(AdvisoryRecipient.advisory_id == advisory_id)
         .options(selectinload(Member.sites))
         .order_by(Member.id)
     )
     rows = []
-    for delivery, member in result.all():
+    for recipient, member, error in result.all():
         rows.append(
             (
                 str(member.id),
                 member.full_name or "",
                 member.organisation or "",
                 " ".join(sorted({s.province for s in member.active_sites})),  # all of them
-                delivery.status,
-                delivery.sent_at.isoformat() if delivery.sent_at else "",
-                delivery.acknowledged_at.isoformat() if delivery.acknowledged_at else "",
-                delivery.error or "",
+                recipient.status,
+                recipient.sent_at.isoformat() if recipient.sent_at else "",
+                recipient.acknowledged_at.isoformat() if recipient.acknowledged_at else "",
+                error or "",
             )
         )
     return rows

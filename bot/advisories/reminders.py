@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
     Advisory,
+    AdvisoryRecipient,
     AdvisoryStatus,
-    Delivery,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -71,21 +71,24 @@ async def run_due(
     return queued
 
 
-async def _unacknowledged(session: AsyncSession, advisory_id: int):
+async def _unacknowledged(
+    session: AsyncSession, advisory_id: int
+) -> list[tuple[AdvisoryRecipient, Member]]:
+    """Recipients whose copy was sent and who have not acknowledged it, active ones only."""
     result = await session.execute(
-        select(Delivery, Member)
-        .join(Member, Member.id == Delivery.member_id)
+        select(AdvisoryRecipient, Member)
+        .join(Member, Member.id == AdvisoryRecipient.member_id)
         .where(
-            Delivery.advisory_id == advisory_id,
-            Delivery.kind == "advisory",
-            Delivery.status == DeliveryStatus.SENT,
-            Delivery.acknowledged_at.is_(None),
+            AdvisoryRecipient.advisory_id == advisory_id,
+            AdvisoryRecipient.status == DeliveryStatus.SENT,
+            AdvisoryRecipient.acknowledged_at.is_(None),
             # People who left or were suspended are neither reminded nor listed.
             Member.status == MemberStatus.ACTIVE,
+            Member.telegram_user_id.is_not(None),
         )
         .order_by(Member.id)
     )
-    return [tuple(row) for row in result.all()]
+    return [(recipient, member) for recipient, member in result.all()]
 
 
 async def _queue_reminders(session, advisory, pending, now, translator: Translator) -> int:
@@ -94,7 +97,7 @@ async def _queue_reminders(session, advisory, pending, now, translator: Translat
             kind=Kind.REMINDER,
             advisory_id=advisory.id,
             member_id=member.id,
-            chat_id=delivery.chat_id,
+            chat_id=member.telegram_user_id,
             priority=Priority.ADVISORY_REMINDER,
             text=translator.t(
                 member.language,
@@ -103,10 +106,10 @@ async def _queue_reminders(session, advisory, pending, now, translator: Translat
                 title=advisory.title,
             ),
             reply_markup=ack_markup(translator, member.language, advisory),
-            reply_to_message_id=delivery.message_id,
+            reply_to_message_id=recipient.message_id,
             protect_content=advisory.tlp in PROTECTED_TLP,
         )
-        for delivery, member in pending
+        for recipient, member in pending
     ]
     await enqueue(session, rows, now=now)
     return len(rows)

@@ -338,13 +338,9 @@ class Delivery(Base):
     message_id: Mapped[int | None] = mapped_column(Integer)  # Telegram's, once sent
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(String(300))
-    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A send timed out after the request reached Telegram: the message may have arrived. It
     # is retried at most once, and a cancellation notice goes out without a reply to it.
     maybe_delivered: Mapped[bool] = mapped_column(default=False)
-    # An advisory copy whose advisory was cancelled: when its cancellation notice was queued
-    # (each copy that may have reached someone gets exactly one).
-    cancel_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A media message instead of text (reports' attachments): "photo", "video", "document"
     # with a Telegram file_id in media_ref (text is the caption), or "location" with
     # "latitude,longitude". NULL: a text message.
@@ -355,6 +351,36 @@ class Delivery(Base):
         ForeignKey("site_checkins.id", ondelete="SET NULL"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdvisoryRecipient(Base):
+    """Who an advisory version was addressed to, what became of their copy, and whether they
+    acknowledged it: the advisory's own record, kept when the queue's rows are purged.
+
+    The delivery worker writes the outcome here in the transaction that records the send.
+    """
+
+    __tablename__ = "advisory_recipients"
+    __table_args__ = (
+        CheckConstraint(_in("status", DeliveryStatus), name="status"),
+        Index("uq_advisory_recipients_member", "advisory_id", "member_id", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    advisory_id: Mapped[int] = mapped_column(ForeignKey("advisories.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # The queue row that carries (or carried) the copy; NULL once the queue is purged.
+    delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("deliveries.id", ondelete="SET NULL"), index=True
+    )
+    # queued until the copy settles; then sent, failed, unreachable or cancelled.
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.QUEUED)
+    message_id: Mapped[int | None] = mapped_column(Integer)  # Telegram's: reminders reply to it
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    maybe_delivered: Mapped[bool] = mapped_column(default=False)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The advisory was cancelled: when this person's notice was queued (exactly once).
+    cancel_noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 # --- Check-ins on protective measures ---

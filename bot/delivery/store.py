@@ -16,7 +16,15 @@ from typing import Any, cast
 from sqlalchemy import Table, Update, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from bot.db.models import Advisory, AdvisoryStatus, Delivery, DeliveryStatus, Member, MemberStatus
+from bot.db.models import (
+    Advisory,
+    AdvisoryRecipient,
+    AdvisoryStatus,
+    Delivery,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+)
 from bot.db.session import reading, transaction
 
 from .kinds import VOID_WITH_ADVISORY, Kind
@@ -38,6 +46,7 @@ __all__ = [
 _D = cast(Table, Delivery.__table__)
 _M = cast(Table, Member.__table__)
 _A = cast(Table, Advisory.__table__)
+_R = cast(Table, AdvisoryRecipient.__table__)
 # The deliveries.error column's length: PostgreSQL enforces it.
 ERROR_MAX = 300
 
@@ -211,17 +220,23 @@ async def claim(
         judged = [(r, *_judge(r, now=now, max_age=max_age)) for r in rows]
         void = [(r, why, expired) for r, why, expired, _ in judged if why is not None]
         if void:
-            await session.execute(
-                _END_UNSENT,
-                [
-                    {
-                        "b_id": r.id,
-                        "b_status": DeliveryStatus.FAILED if expired else DeliveryStatus.CANCELLED,
-                        "b_error": why,
-                    }
-                    for r, why, expired in void
-                ],
-            )
+            ended = [
+                {
+                    "b_id": r.id,
+                    "b_status": DeliveryStatus.FAILED if expired else DeliveryStatus.CANCELLED,
+                    "b_error": why,
+                    "b_maybe": bool(r.maybe_delivered),
+                    "b_message_id": None,
+                    "b_sent_at": None,
+                }
+                for r, why, expired in void
+            ]
+            await session.execute(_END_UNSENT, ended)
+            copies = [
+                e for e, (r, _, _) in zip(ended, void, strict=True) if r.kind == Kind.ADVISORY
+            ]
+            if copies:
+                await session.execute(_SETTLE_RECIPIENT, copies)
         rows_ok = [(r, give_up) for r, why, _, give_up in judged if why is None]
         if not rows_ok:
             return []
@@ -442,6 +457,7 @@ async def record(
         grouped: dict[Outcome, list[Result]] = defaultdict(list)
         for result in results:
             grouped[result.outcome].append(result)
+        await _settle_recipients(conn, results, now)
         await _mark_sent(conn, grouped.pop(Outcome.SENT, []), now)
         for outcome, group in grouped.items():
             await conn.execute(_STATEMENTS[outcome], [_params(r, now) for r in group])
@@ -477,6 +493,42 @@ async def _settle_void(conn: AsyncConnection, results: Sequence[Result], now: da
         if is_cancelled and reached and result.kind == Kind.ADVISORY:
             noticed.add(state.id)
     return noticed
+
+
+# An advisory copy's outcome, on the advisory's own record of its recipients.
+_SETTLE_RECIPIENT = (
+    update(_R)
+    .where(_R.c.delivery_id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        message_id=func.coalesce(bindparam("b_message_id"), _R.c.message_id),
+        sent_at=func.coalesce(bindparam("b_sent_at"), _R.c.sent_at),
+        maybe_delivered=_R.c.maybe_delivered | bindparam("b_maybe"),
+    )
+)
+
+
+async def _settle_recipients(
+    conn: AsyncConnection, results: Sequence[Result], now: datetime
+) -> None:
+    """Advisory copies that ended, or whose send may have arrived: the recipient record
+    follows (status queued until the copy settles)."""
+    params = []
+    for r in results:
+        if r.kind != Kind.ADVISORY or not (r.outcome.final or r.maybe_delivered):
+            continue
+        sent = r.outcome is Outcome.SENT
+        params.append(
+            {
+                "b_id": r.delivery_id,
+                "b_status": r.outcome.value if r.outcome.final else DeliveryStatus.QUEUED.value,
+                "b_message_id": r.message_id if sent else None,
+                "b_sent_at": now if sent else None,
+                "b_maybe": r.maybe_delivered,
+            }
+        )
+    if params:
+        await conn.execute(_SETTLE_RECIPIENT, params)
 
 
 async def _mark_sent(conn: AsyncConnection, results: Sequence[Result], now: datetime) -> None:
