@@ -20,8 +20,7 @@ from bot.delivery.errors import retry_after_seconds
 from bot.emulator import BotApiEmulator
 from bot.runtime import Runtime
 from bot.telegram_request import AiohttpRequest
-
-from .conftest import TOKEN, make_settings
+from tests.conftest import TOKEN, make_settings
 
 USER = 4242
 

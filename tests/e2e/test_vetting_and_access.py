@@ -14,7 +14,7 @@ from bot.emulator import BotApiEmulator
 from bot.services import members
 from bot.services.audit import Actor
 from tests.conftest import grant, say, tap
-from tests.test_e2e_registration import register
+from tests.e2e.test_registration import register
 
 
 async def _member(sessionmaker, telegram_user_id: int) -> Member:

@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bot.config import ConfigError, Settings, load_settings, resolve_config_path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "config.example.toml"
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 SECTIONS = (

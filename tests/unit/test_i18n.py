@@ -11,7 +11,7 @@ from bot.i18n import LANGUAGES, Translator, catalog_keys, parse_errors, placehol
 from bot.reference import DEFAULT_SECTORS, PROVINCES
 from handlers.commands import ALL_COMMANDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 KEY_IN_CODE = re.compile(
     r"""(?:\bt|\btr|ServiceError|NotAllowed|NotFound)\((?:[^()"']*?,\s*)?["']([a-z][a-z0-9-]+)["']"""
 )

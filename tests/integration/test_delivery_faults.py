@@ -30,7 +30,7 @@ from bot.services import members
 from bot.supervision import Health
 from bot.telegram_request import AiohttpRequest
 from tests.conftest import TOKEN, grant, make_member, wait_until
-from tests.test_advisory_services import released_advisory
+from tests.integration.test_advisory_services import released_advisory
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
