@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins import checklists
@@ -93,8 +94,12 @@ class _Checkin:
         self.cursor = _next_cursor(self.items, set(self.answers), item.position)
 
 
-_SC, _SITE, _ROUND = SiteCheckin.__table__, Site.__table__, CheckinRound.__table__
-_FLOW, _ANSWER = FlowState.__table__, CheckinAnswer.__table__
+# The tables for Core statements (typed as Table: __table__ is declared as a FromClause).
+_SC = cast(Table, SiteCheckin.__table__)
+_SITE = cast(Table, Site.__table__)
+_ROUND = cast(Table, CheckinRound.__table__)
+_FLOW = cast(Table, FlowState.__table__)
+_ANSWER = cast(Table, CheckinAnswer.__table__)
 
 # Built once: a press runs these with new parameters, so it neither rebuilds SQL expressions
 # nor goes through the ORM's execution layers (plain Core, on the session's connection).
