@@ -182,7 +182,11 @@ async def _checklist_messages(session: AsyncSession, sc_ids: list[int]) -> dict[
             Delivery.message_id.is_not(None),
         )
     )
-    return {sc_id: message_id for sc_id, message_id in rows.all()}
+    found: dict[int, int] = {}
+    for sc_id, message_id in rows.all():
+        assert sc_id is not None and message_id is not None  # both are filtered on above
+        found[sc_id] = message_id
+    return found
 
 
 async def _escalate(session: AsyncSession, now: datetime, translator: Translator) -> int:
