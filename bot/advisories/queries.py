@@ -173,7 +173,7 @@ EXPORT_COLUMNS = (
 
 async def export_rows(
     session: AsyncSession, *, coordinator: Member, advisory_id: int
-) -> list[tuple[str, ...]]:
+) -> Sequence[tuple[str, ...]]:
     """Per recipient: delivery and acknowledgement, for the CSV export (same checks as status)."""
     await status(session, coordinator=coordinator, advisory_id=advisory_id)
     result = await session.execute(

@@ -57,12 +57,13 @@ async def run_due(
         assert advisory.released_at is not None
         if advisory.released_at + timedelta(minutes=intervals_min[step]) > now:
             continue
-        claimed = await session.execute(
+        claimed = await session.scalar(
             update(Advisory)
             .where(Advisory.id == advisory.id, Advisory.reminders_sent == step)
             .values(reminders_sent=step + 1)
+            .returning(Advisory.id)
         )
-        if claimed.rowcount != 1:
+        if claimed is None:
             continue  # another instance took this step
         pending = await _unacknowledged(session, advisory.id)
         queued += await _queue_reminders(session, advisory, pending, now, translator)

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.checkins import checklists
+from bot.checkins.checklists import Item
 from bot.checkins.text import PREFIX, Answer, CheckinView, critical_alert
 from bot.db.models import (
     CheckinAnswer,
     CheckinRound,
-    ChecklistItem,
     FlowState,
     Member,
     Site,
@@ -44,7 +45,7 @@ PRIORITY_CRITICAL = Priority.CHECKIN_CRITICAL
 @dataclass(slots=True)
 class Pressed:
     view: CheckinView
-    ask_note_for: ChecklistItem | None = None  # a note must (or may) be typed now
+    ask_note_for: Item | None = None  # a note must (or may) be typed now
     submitted: bool = False
 
 
@@ -63,11 +64,11 @@ class _Checkin:
     submitted_at: datetime | None
     late: bool
     deadline_at: datetime
-    items: Sequence[ChecklistItem]
+    items: Sequence[Item]
     answers: dict[int, Answer]
     note_pending: bool = False  # a note for one of this member's checklists is being typed
 
-    def item(self, item_id: int | None) -> ChecklistItem:
+    def item(self, item_id: int | None) -> Item:
         found = next((i for i in self.items if i.id == item_id), None)
         if found is None:
             raise ServiceError("button-stale")
@@ -89,12 +90,16 @@ class _Checkin:
             awaiting_note=awaiting_note,
         )
 
-    def advance_from(self, item: ChecklistItem) -> None:
+    def advance_from(self, item: Item) -> None:
         self.cursor = _next_cursor(self.items, set(self.answers), item.position)
 
 
-_SC, _SITE, _ROUND = SiteCheckin.__table__, Site.__table__, CheckinRound.__table__
-_FLOW, _ANSWER = FlowState.__table__, CheckinAnswer.__table__
+# The tables for Core statements (typed as Table: __table__ is declared as a FromClause).
+_SC = cast(Table, SiteCheckin.__table__)
+_SITE = cast(Table, Site.__table__)
+_ROUND = cast(Table, CheckinRound.__table__)
+_FLOW = cast(Table, FlowState.__table__)
+_ANSWER = cast(Table, CheckinAnswer.__table__)
 
 # Built once: a press runs these with new parameters, so it neither rebuilds SQL expressions
 # nor goes through the ORM's execution layers (plain Core, on the session's connection).
@@ -211,7 +216,7 @@ async def _save_state(session: AsyncSession, checkin: _Checkin) -> None:
     )
 
 
-def _next_cursor(items: Sequence[ChecklistItem], answered: set[int], after: int) -> int:
+def _next_cursor(items: Sequence[Item], answered: set[int], after: int) -> int:
     """The first unanswered item after ``after``, else the first unanswered, else the end."""
     order = list(range(after + 1, len(items))) + list(range(0, after + 1))
     for position in order:
@@ -274,7 +279,7 @@ async def _ask_note(
     session: AsyncSession,
     member: Member,
     checkin: _Checkin,
-    item: ChecklistItem,
+    item: Item,
     step: str,
     chat_id: int,
     message_id: int | None,
@@ -333,7 +338,7 @@ async def take_note(
 async def _record_answer(
     session: AsyncSession,
     checkin: _Checkin,
-    item: ChecklistItem,
+    item: Item,
     answer: str,
     note: str | None,
     now: datetime,
@@ -378,7 +383,7 @@ async def _alert_critical(
     member: Member,
     site: Site,
     site_checkin_id: int,
-    item: ChecklistItem,
+    item: Item,
     note: str,
     now: datetime,
     translator: Translator,

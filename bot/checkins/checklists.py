@@ -13,7 +13,7 @@ import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -179,6 +179,11 @@ class Item:
     critical: bool
 
 
+# An item as the texts read it: a row (a new round, the compliance report) or a detached copy
+# (a press on a checklist, from ``items_of``).
+AnyItem: TypeAlias = ChecklistItem | Item
+
+
 # Per engine (tests make one per database), per checklist id: versions are immutable.
 _ITEMS: weakref.WeakKeyDictionary[Any, dict[int, tuple[Item, ...]]] = weakref.WeakKeyDictionary()
 
@@ -252,5 +257,5 @@ def _spec(item: ChecklistItem) -> ItemSpec:
     return ItemSpec(item.key, item.critical, item.text_id, item.text_en)
 
 
-def item_text(item: ChecklistItem, language: str) -> str:
+def item_text(item: AnyItem, language: str) -> str:
     return item.text_en if language == "en" else item.text_id

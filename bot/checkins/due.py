@@ -143,12 +143,13 @@ async def _remind(session: AsyncSession, now: datetime, translator: Translator) 
     )
     queued = 0
     for checkin_round in list(rounds):
-        claimed = await session.execute(
+        claimed = await session.scalar(
             update(CheckinRound)
             .where(CheckinRound.id == checkin_round.id, CheckinRound.reminded_at.is_(None))
             .values(reminded_at=now)
+            .returning(CheckinRound.id)
         )
-        if claimed.rowcount != 1:
+        if claimed is None:
             continue  # another instance sent them
         open_ = await _open_checkins(session, checkin_round.id)
         messages = await _checklist_messages(session, [sc.id for sc, _, _ in open_])
@@ -181,7 +182,11 @@ async def _checklist_messages(session: AsyncSession, sc_ids: list[int]) -> dict[
             Delivery.message_id.is_not(None),
         )
     )
-    return {sc_id: message_id for sc_id, message_id in rows.all()}
+    found: dict[int, int] = {}
+    for sc_id, message_id in rows.all():
+        assert sc_id is not None and message_id is not None  # both are filtered on above
+        found[sc_id] = message_id
+    return found
 
 
 async def _escalate(session: AsyncSession, now: datetime, translator: Translator) -> int:
@@ -194,12 +199,13 @@ async def _escalate(session: AsyncSession, now: datetime, translator: Translator
     queued = 0
     coordinators = None
     for checkin_round in list(rounds):
-        claimed = await session.execute(
+        claimed = await session.scalar(
             update(CheckinRound)
             .where(CheckinRound.id == checkin_round.id, CheckinRound.escalated_at.is_(None))
             .values(escalated_at=now)
+            .returning(CheckinRound.id)
         )
-        if claimed.rowcount != 1:
+        if claimed is None:
             continue
         overdue = await _open_checkins(session, checkin_round.id)
         if not overdue:

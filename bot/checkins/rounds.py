@@ -168,6 +168,10 @@ async def start_round(
     deliveries = []
     by_id = {c.id: c for c in lists.values()}
     for sc_id, checklist_id, sector, province, site_name, member_id, chat_id, lang in rows.all():
+        if chat_id is None:
+            # They left since the INSERT above chose them (PostgreSQL reads each statement
+            # afresh): nothing to send, and their site is no longer active.
+            continue
         view = CheckinView(
             site_checkin_id=sc_id,
             site_name=site_name,

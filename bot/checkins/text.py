@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.checkins.checklists import item_text
-from bot.db.models import CheckinRound, ChecklistItem, Member, Site
+from bot.checkins.checklists import AnyItem, item_text
+from bot.db.models import CheckinRound, Member, Site
 from bot.i18n import Safe, Translator
 from bot.reference import local_time
 
@@ -36,7 +36,7 @@ class CheckinView:
     sector: str
     province: str
     deadline_at: datetime
-    items: Sequence[ChecklistItem]
+    items: Sequence[AnyItem]
     answers: Mapping[int, Answer]
     cursor: int
     submitted: bool
@@ -149,7 +149,7 @@ def _markup(translator: Translator, lang: str, view: CheckinView) -> dict:
     return {"inline_keyboard": rows}
 
 
-def _last_answered(view: CheckinView) -> ChecklistItem | None:
+def _last_answered(view: CheckinView) -> AnyItem | None:
     answered = [
         (view.answers[i.id].answered_at, i.position, i) for i in view.items if i.id in view.answers
     ]
@@ -172,7 +172,7 @@ def critical_alert(
     lang: str,
     operator: Member,
     site: Site,
-    item: ChecklistItem,
+    item: AnyItem,
     note: str,
 ) -> str:
     return translator.t(

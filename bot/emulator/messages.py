@@ -183,7 +183,8 @@ class MessageMethods:
             kind, media = source.kind, source.media
         else:
             assert user_source is not None
-            text = user_source.get("text", user_source.get("caption", ""))
+            caption: str = user_source.get("caption", "")
+            text = user_source.get("text", caption)
             html, parse_mode, entities = text, None, list(user_source.get("entities", []))
             kind, media = "text", None
             for media_kind in ("photo", "video", "document", "location"):

@@ -219,10 +219,10 @@ class EmulatorState:
                 "Bad Request: group chat was upgraded to a supergroup chat",
                 {"migrate_to_chat_id": self.migrated[int(chat_id)]},
             )
-        chat = self.chats.get(int(chat_id))
-        if chat is None:
+        found = self.chats.get(int(chat_id))
+        if found is None:
             raise ApiError(400, ERR_CHAT_NOT_FOUND)
-        return chat
+        return found
 
     def check_reachable(self, chat: ChatState) -> None:
         """403 if the bot may not write to this private chat (blocked, account deleted)."""
@@ -463,7 +463,7 @@ class EmulatorState:
 
     async def wait_until(
         self,
-        predicate: Callable[[], T],
+        predicate: Callable[[], T | None],
         timeout: float = 10.0,  # noqa: ASYNC109 (public API)
         message: str | None = None,
     ) -> T:

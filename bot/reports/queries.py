@@ -3,6 +3,7 @@ report's details and history, a reporter's own reports, and the rows of the CSV 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,7 +130,7 @@ EXPORT_COLUMNS = (
 
 async def export_rows(
     session: AsyncSession, *, coordinator: Member | None, filters: Filters
-) -> list[tuple[str, ...]]:
+) -> Sequence[tuple[str, ...]]:
     """Every report in the scope (open and closed) matching the filters, for the CSV."""
     coordinator = _check_coordinator(coordinator)
     stmt = _filtered(select(Report), filters).order_by(Report.id).limit(EXPORT_MAX)

@@ -24,7 +24,7 @@ from bot.db.models import (
     Site,
     utcnow,
 )
-from bot.i18n import Translator
+from bot.i18n import Safe, Translator
 from bot.reference import PROVINCES_BY_CODE
 from bot.reports.limits import Limits
 from bot.reports.routing import DELIVERY_CARD, DELIVERY_MEDIA, queue, responsible
@@ -147,7 +147,7 @@ async def _route(
             total=total,
         )
         if attachment.caption:
-            caption = f"{caption}\n{escape(attachment.caption)}"
+            caption = Safe(f"{caption}\n{escape(attachment.caption)}")
         await queue(
             session,
             report,

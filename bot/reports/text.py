@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.db.models import Member, Report, ReportEvent, Site
 from bot.i18n import Safe, Translator
@@ -42,7 +42,11 @@ TEXT_MAX = 4000
 PLACE_HTML_MAX = 600
 
 
-def fitted(render: Callable[[str, str], str], description: str, people: str) -> str:
+# What a renderer returns, and so fitted: Safe from one that vouches for its HTML.
+_Text = TypeVar("_Text", bound=str)
+
+
+def fitted(render: Callable[[str, str], _Text], description: str, people: str) -> _Text:
     """The rendered text; if it would not fit one message, the longest of the reporter's free
     texts is shortened (marked with …) until it does. The full text stays in the database."""
     text = render(description, people)
@@ -158,7 +162,7 @@ def card(
         province=report.province,
     )
 
-    def render(description: str, people: str) -> str:
+    def render(description: str, people: str) -> Safe:
         text = translator.t(
             lang,
             "report-card",
@@ -175,12 +179,14 @@ def card(
             username=f"@{reporter.username}" if reporter.username else "-",
             state=status_label(translator, lang, report),
         )
-        return "\n".join(
-            [
-                text,
-                free_text(translator, lang, "report-label-description", description),
-                free_text(translator, lang, "report-label-people", people),
-            ]
+        return Safe(
+            "\n".join(
+                [
+                    text,
+                    free_text(translator, lang, "report-label-description", description),
+                    free_text(translator, lang, "report-label-people", people),
+                ]
+            )
         )
 
     lines.append(fitted(render, report.description, report.people or "-"))
