@@ -113,8 +113,10 @@ class DeliveryConfig(_Section):
     # Telegram's bulk limit is about 30 messages/s overall and 1/s per chat.
     rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 30.0
     per_chat_interval_s: Annotated[float, Field(ge=0, le=60)] = 1.0
-    # Share of the rate kept free for replies to people while a fan-out drains.
-    interactive_share: Annotated[float, Field(ge=0, le=0.9)] = 0.2
+    # While the queue is sending, replies to people get at most this share of the rate and
+    # the queue the rest, however much people write; while replies are recent, the queue
+    # leaves this share free for them. Either alone may use the whole rate.
+    interactive_share: Annotated[float, Field(ge=0.05, le=0.9)] = 0.2
     max_in_flight: Annotated[int, Field(ge=1, le=512)] = 64
     max_attempts: Annotated[int, Field(ge=1, le=50)] = 5
     # Extreme advisories with allow_paid_broadcast (0.1 Star a message above the free rate).
