@@ -125,6 +125,13 @@ class DeliveryConfig(_Section):
     run_worker: bool = True
 
 
+class AbuseConfig(_Section):
+    # An account sending more than flood_messages within flood_window_s seconds is
+    # throttled: its messages are dropped (one notice) until it slows down.
+    flood_messages: Annotated[int, Field(ge=1, le=1000)] = 5
+    flood_window_s: Annotated[float, Field(gt=0, le=3600)] = 3.0
+
+
 class AdvisoriesConfig(_Section):
     # Minutes after release when those who have not acknowledged are reminded; after the
     # last one the coordinators get the list.
@@ -180,6 +187,7 @@ class Settings(BaseSettings):
     bot: BotConfig = BotConfig()
     registration: RegistrationConfig = RegistrationConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    abuse: AbuseConfig = AbuseConfig()
     advisories: AdvisoriesConfig = AdvisoriesConfig()
     checkins: CheckinsConfig = CheckinsConfig()
     reports: ReportsConfig = ReportsConfig()

@@ -13,6 +13,7 @@ from bot.db.session import create_engine, create_sessionmaker, transaction
 from bot.delivery.limiter import SendLimiter
 from bot.i18n import Translator
 from bot.services.registration import Rules
+from bot.throttle import AccountThrottle
 
 
 @dataclass(slots=True)
@@ -22,6 +23,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
     rules: Rules
+    # Per-account flood protection of incoming messages; its counters are for metrics.
+    throttle: AccountThrottle
     bot_username: str = ""
     # Set by the app once the delivery worker runs; tells it new rows are committed.
     wake_delivery: Callable[[], None] = field(default=lambda: None)
@@ -48,6 +51,9 @@ class Runtime:
                 max_sites=settings.registration.max_sites,
                 consent_version=settings.registration.consent_version,
                 default_language=settings.bot.default_language,
+            ),
+            throttle=AccountThrottle(
+                limit=settings.abuse.flood_messages, window_s=settings.abuse.flood_window_s
             ),
         )
 

@@ -101,6 +101,9 @@ class Outbox:
     # New rows in the delivery queue were committed: wake the worker now.
     wake_delivery: bool = False
 
+    def message(self, chat_id: int, text: str, markup: Markup = None) -> None:
+        self.sends.append(_Send(chat_id, text, markup))
+
     def clear(self) -> None:
         self.sends.clear()
         self.documents.clear()

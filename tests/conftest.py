@@ -235,6 +235,8 @@ async def running_bot(
     settings = make_settings(
         database_url,
         telegram={"api_url": emulator.api_url, "file_url": emulator.file_url},
+        # Emulated users answer at machine speed; test_flood.py tests the throttle.
+        abuse={"flood_messages": 1000},
     )
     bot = RunningBot(settings)
     await bot.start(emulator)
