@@ -9,6 +9,7 @@ its own it sees requests as a separate server would.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import multiprocessing as mp
 from collections import Counter
 from typing import Any
@@ -90,7 +91,47 @@ def _control(emulator: BotApiEmulator, command: str, args: tuple[Any, ...]) -> A
     if command == "press_reset":
         _STATE.clear()
         return None
+    if command == "load":
+        # Users write to the bot, each at its rate: [(user id, messages per second), ...],
+        # from here (the emulator's process), until "load_stop".
+        loop = asyncio.get_running_loop()
+        tasks = _STATE.setdefault("load", [])
+        for user_id, per_s in args[0]:
+            user = emulator.user(user_id, language_code="en")
+            tasks.append(loop.create_task(_write(emulator, user, per_s)))
+        return None
+    if command == "load_stop":
+        for task in _STATE.pop("load", []):
+            task.cancel()
+        return _STATE.pop("posted", 0)  # messages the users sent
+    if command == "mark":
+        return len(emulator.requests)
+    if command == "span":
+        # (first, last, count) of the messages sent to chats in [low, high) since a mark.
+        low, high, since = args
+        times = [
+            r.time
+            for r in emulator.requests[since:]
+            if r.method == "sendMessage" and r.status == 200 and low <= r.params["chat_id"] < high
+        ]
+        return (min(times), max(times), len(times)) if times else None
+    if command == "received":
+        # Bot messages to chats in [low, high) so far.
+        low, high = args
+        return sum(1 for m in emulator.sent_messages if low <= m.chat_id < high)
     raise ValueError(command)
+
+
+async def _write(emulator: BotApiEmulator, user: Any, per_s: float) -> None:
+    """One user sending text messages at ``per_s`` on a schedule, until cancelled."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for i in itertools.count():
+        delay = start + i / per_s - loop.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        emulator.post_message(user, user.id, {"text": f"halo {i}"})
+        _STATE["posted"] = _STATE.get("posted", 0) + 1
 
 
 _STATE: dict[str, Any] = {}  # the child's bookkeeping for benchmark-driven presses
@@ -155,6 +196,25 @@ class RemoteEmulator:
 
     async def press_progress(self) -> tuple[int, int]:
         return await self.call("press_progress")
+
+    async def load(self, writers: list[tuple[int, float]]) -> None:
+        """Users write to the bot: (user id, messages per second) each, until load_stop()."""
+        await self.call("load", writers)
+
+    async def load_stop(self) -> int:
+        """Stop the writers; the number of messages they sent."""
+        return await self.call("load_stop")
+
+    async def mark(self) -> int:
+        return await self.call("mark")
+
+    async def span(self, low: int, high: int, since: int) -> tuple[float, float, int] | None:
+        """(first, last, count) of the messages to chats in [low, high) since ``mark()``."""
+        return await self.call("span", low, high, since)
+
+    async def received(self, low: int, high: int) -> int:
+        """Bot messages to chats in [low, high) so far."""
+        return await self.call("received", low, high)
 
     async def wait_chat(self, chat_id: int, timeout: float) -> None:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()

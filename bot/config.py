@@ -122,8 +122,10 @@ class DeliveryConfig(_Section):
     # Telegram's bulk limit is about 30 messages/s overall and 1/s per chat.
     rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 30.0
     per_chat_interval_s: Annotated[float, Field(ge=0, le=60)] = 1.0
-    # Share of the rate kept free for replies to people while a fan-out drains.
-    interactive_share: Annotated[float, Field(ge=0, le=0.9)] = 0.2
+    # While the queue is sending, replies to people get at most this share of the rate and
+    # the queue the rest, however much people write; while replies are recent, the queue
+    # leaves this share free for them. Either alone may use the whole rate.
+    interactive_share: Annotated[float, Field(ge=0.05, le=0.9)] = 0.2
     max_in_flight: Annotated[int, Field(ge=1, le=512)] = 64
     # How long a message may wait for Telegram through outages (5xx, time-outs, refused
     # connections) before it is marked failed; advisories stop earlier, at their expiry.
@@ -137,6 +139,13 @@ class DeliveryConfig(_Section):
     allow_paid_broadcast: bool = False
     paid_rate_per_s: Annotated[float, Field(gt=0, le=1000)] = 1000.0
     run_worker: bool = True
+
+
+class AbuseConfig(_Section):
+    # An account sending more than flood_messages within flood_window_s seconds is
+    # throttled: its messages are dropped (one notice) until it slows down.
+    flood_messages: Annotated[int, Field(ge=1, le=1000)] = 5
+    flood_window_s: Annotated[float, Field(gt=0, le=3600)] = 3.0
 
 
 class AdvisoriesConfig(_Section):
@@ -195,6 +204,7 @@ class Settings(BaseSettings):
     bot: BotConfig = BotConfig()
     registration: RegistrationConfig = RegistrationConfig()
     delivery: DeliveryConfig = DeliveryConfig()
+    abuse: AbuseConfig = AbuseConfig()
     advisories: AdvisoriesConfig = AdvisoriesConfig()
     checkins: CheckinsConfig = CheckinsConfig()
     reports: ReportsConfig = ReportsConfig()

@@ -15,6 +15,7 @@ from bot.delivery.outbox import WAKER, Waker
 from bot.i18n import Translator
 from bot.services.registration import Rules
 from bot.supervision import Health
+from bot.throttle import AccountThrottle
 
 
 @dataclass(slots=True)
@@ -24,6 +25,8 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     translator: Translator
     rules: Rules
+    # Per-account flood protection of incoming messages; its counters are for metrics.
+    throttle: AccountThrottle
     # Every commit that enqueued calls it; the app points it at the delivery worker.
     waker: Waker = field(default_factory=Waker)
     bot_username: str = ""
@@ -55,6 +58,9 @@ class Runtime:
                 max_sites=settings.registration.max_sites,
                 consent_version=settings.registration.consent_version,
                 default_language=settings.bot.default_language,
+            ),
+            throttle=AccountThrottle(
+                limit=settings.abuse.flood_messages, window_s=settings.abuse.flood_window_s
             ),
         )
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from telegram import Update
 from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -19,6 +21,7 @@ from handlers import (
     registration,
     reports,
     text,
+    throttle,
     vetting,
 )
 from handlers import callback_data as cd
@@ -26,10 +29,13 @@ from handlers.base import PerisaiApplication
 
 
 def register(application: PerisaiApplication) -> None:
-    """Order matters: commands before the plain-text catch-all, unknown commands last.
+    """Order matters: the flood throttle first, in a group of its own (-1) so that it sees
+    every update and can stop one before any handler of group 0 (ApplicationHandlerStop);
+    then commands before the plain-text catch-all, unknown commands last.
 
     Only private chats are served; in groups the bot stays silent.
     """
+    application.add_handler(TypeHandler(Update, throttle.check), group=-1)
     private = filters.ChatType.PRIVATE
     commands = {
         "start": registration.start,

@@ -29,11 +29,13 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.db.models import Member, MemberStatus
+from bot.delivery.errors import retry_after_seconds
 from bot.delivery.kinds import Kind
+from bot.delivery.limiter import SendLimiter
 from bot.delivery.outbox import Outgoing, enqueue
 from bot.delivery.priority import Priority
 from bot.runtime import Runtime
@@ -101,6 +103,9 @@ class Outbox:
     answer_text: str | None = None
     answer_alert: bool = False
     command_updates: dict[int, Member | None] = field(default_factory=dict)
+
+    def message(self, chat_id: int, text: str, markup: Markup = None) -> None:
+        self.sends.append(_Send(chat_id, text, markup))
 
     def clear(self) -> None:
         self.sends.clear()
@@ -313,11 +318,16 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
     limiter = context.runtime.limiter
     for send in out.sends:
         try:
-            if limiter is not None:
-                # Replies share Telegram's budget with the fan-out, ahead of it.
-                await limiter.acquire_interactive(send.chat_id)
-            await bot.send_message(
-                send.chat_id, send.text, parse_mode=ParseMode.HTML, reply_markup=send.markup
+            await _paced(
+                limiter,
+                send.chat_id,
+                functools.partial(
+                    bot.send_message,
+                    send.chat_id,
+                    send.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=send.markup,
+                ),
             )
         except (Forbidden, BadRequest) as exc:
             # Blocked the bot, or never opened it: nothing to retry here.
@@ -326,19 +336,49 @@ async def flush(context: PerisaiContext, out: Outbox, query: CallbackQuery | Non
             log.exception("send to chat %s failed", send.chat_id)
     for document in out.documents:
         try:
-            if limiter is not None:
-                await limiter.acquire_interactive(document.chat_id)
-            await bot.send_document(
+            await _paced(
+                limiter,
                 document.chat_id,
-                InputFile(document.content, filename=document.filename),
-                caption=document.caption,
-                parse_mode=ParseMode.HTML,
-                protect_content=True,
+                functools.partial(
+                    bot.send_document,
+                    document.chat_id,
+                    InputFile(document.content, filename=document.filename),
+                    caption=document.caption,
+                    parse_mode=ParseMode.HTML,
+                    protect_content=True,
+                ),
             )
         except TelegramError:
             log.exception("document to chat %s failed", document.chat_id)
     for chat_id, member in out.command_updates.items():
         await set_chat_commands(context, chat_id, member)
+
+
+async def _paced(
+    limiter: SendLimiter | None, chat_id: int, send: Callable[[], Awaitable[object]]
+) -> None:
+    """One reply under the limits everything else keeps: its chat's interval, the global
+    pace (ahead of the fan-out, within the replies' share) and any pause. A 429 pauses every
+    sender for its retry_after, as the delivery worker's do, and the reply is tried once more
+    after it; a second 429 drops it (the person can ask again)."""
+    for last_try in (False, True):
+        if limiter is not None:
+            await limiter.acquire_interactive(chat_id)
+        try:
+            await send()
+            return
+        except RetryAfter as exc:
+            pause = retry_after_seconds(exc)
+            if limiter is not None:
+                limiter.pause_for(pause)
+            if last_try:
+                log.warning(
+                    "reply to chat %s dropped: a second 429 (retry after %ss)", chat_id, pause
+                )
+                return
+            log.warning("reply to chat %s got a 429: sending again in %ss", chat_id, pause)
+            if limiter is None:
+                await asyncio.sleep(pause)
 
 
 async def _answer(query: CallbackQuery, out: Outbox) -> None:

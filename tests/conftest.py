@@ -201,12 +201,13 @@ class RunningBot:
         self.settings = settings
         self._task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self.runtime: Runtime | None = None  # the running bot's, once started
 
     async def start(self, emulator: BotApiEmulator) -> None:
         from bot.app import serve
 
         self._stop = asyncio.Event()
-        runtime = Runtime.from_settings(self.settings)
+        runtime = self.runtime = Runtime.from_settings(self.settings)
         self._task = asyncio.create_task(serve(self.settings, stop=self._stop, runtime=runtime))
         # Running once polling has begun: the first getUpdates has reached the emulator.
         polls = len(emulator.requests_for("getUpdates"))
@@ -236,6 +237,8 @@ async def running_bot(
     settings = make_settings(
         database_url,
         telegram={"api_url": emulator.api_url, "file_url": emulator.file_url},
+        # Emulated users answer at machine speed; test_flood.py tests the throttle.
+        abuse={"flood_messages": 1000},
     )
     bot = RunningBot(settings)
     await bot.start(emulator)

@@ -8,12 +8,17 @@ the server sees our sends after network jitter, which can only squeeze them clos
 
 Three classes share the pacing:
 
-- interactive replies (a user's own action) jump the queue but stay under the global rate;
+- interactive replies (a user's own action) wait for their chat's interval like everything
+  else, then go ahead of bulk senders. While bulk traffic is recent they are held to
+  ``interactive_share`` of the rate, so however many people write to the bot, the queue
+  keeps the rest; when the queue is idle they may use the whole rate;
 - bulk sends (the delivery worker) leave ``interactive_share`` of the rate free while there
   has been interactive traffic recently, and take the full rate otherwise;
 - paid broadcasts (``allow_paid_broadcast``) are paced at their own, much higher rate.
 
-A 429 pauses every class until its ``retry_after`` has passed.
+Replies and bulk sends also leave at least one interval apart (see ``departure_delay``),
+whichever class they belong to: they share Telegram's window. A 429 pauses every class until
+its ``retry_after`` has passed.
 """
 
 from __future__ import annotations
@@ -48,7 +53,8 @@ class _Signal:
 
 @dataclass
 class _ChatTurn:
-    """Serialises the bulk senders of one chat; dropped once nobody waits on it."""
+    """Serialises the waiting senders of one chat, in arrival order; dropped once nobody
+    waits on it."""
 
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     users: int = 0
@@ -67,6 +73,10 @@ class SendLimiter:
     DEPARTURE_SLACK_S = 0.001
     # Interactive traffic counts as "recent" this long after the last reply.
     INTERACTIVE_WINDOW_S = 2.0
+    # Bulk traffic counts as "recent" this long after a bulk sender last asked for a slot
+    # (asked, not got: a queue that replies kept from sending still holds its share). A
+    # worker with rows asks at every slot, so this need only bridge its short gaps.
+    BULK_WINDOW_S = 1.0
     # Keep per-chat state bounded: forget chats whose interval has passed once this many.
     _CHAT_PRUNE_AT = 10_000
 
@@ -80,26 +90,32 @@ class SendLimiter:
     ) -> None:
         if rate_per_s <= 0 or paid_rate_per_s <= 0:
             raise ValueError("rates must be positive")
-        if not 0.0 <= interactive_share < 1.0:
-            raise ValueError("interactive_share must be in [0, 1)")
+        if not 0.0 < interactive_share < 1.0:
+            raise ValueError("interactive_share must be in (0, 1)")
         self.rate_per_s = rate_per_s
         self.paid_rate_per_s = paid_rate_per_s
+        self.interactive_share = interactive_share
         self._interval = 1.0 / (rate_per_s * (1.0 - self.HEADROOM))
-        # While interactive traffic is recent, bulk alone is held to the remaining share.
+        # While both kinds of traffic are recent, each is held to its share of the rate.
         self._bulk_shared_interval = self._interval / (1.0 - interactive_share)
+        self._reply_shared_interval = self._interval / interactive_share
         self._paid_interval = 1.0 / (paid_rate_per_s * (1.0 - self.HEADROOM))
         self._chat_interval = per_chat_interval_s + self.CHAT_MARGIN_S if per_chat_interval_s else 0
         # GCRA: the next time each class may send. A late wake-up may catch up by at most a
         # tenth of an interval, so loop latency does not erode the rate nor allow a burst.
         self._next_global = 0.0
         self._next_bulk = 0.0
+        self._next_reply = 0.0
         self._next_paid = 0.0
-        # When the last granted bulk (or paid) send actually left: see departure_delay().
+        # When the last granted send (or paid one) actually leaves: see departure_delay().
         self._last_departure = -math.inf
         self._last_paid_departure = -math.inf
         self._paused_until = 0.0
         self._last_interactive = -math.inf
-        self._interactive_waiting = 0
+        self._last_bulk_demand = -math.inf
+        # The chat of the reply at the head of the line, if any: bulk stands aside for it
+        # once nothing but the next global slot holds it back.
+        self._reply_head: int | None = None
         self._chat_ready: dict[int, float] = {}
         self._chat_turns: dict[int, _ChatTurn] = {}
         self._bulk_gate = asyncio.Lock()
@@ -122,16 +138,21 @@ class SendLimiter:
             self._mark_chat(chat_id, self._now())
 
     async def acquire_interactive(self, chat_id: int) -> None:
-        """A slot ahead of every bulk sender, still under the global rate and any pause."""
+        """Wait for this chat's interval and any pause, then a slot ahead of every bulk
+        sender, within the replies' share of the rate while the queue is sending. Returns
+        when the reply may leave (its departure already counted: send at once)."""
         self._last_interactive = self._now()
-        self._interactive_waiting += 1
-        try:
-            async with self._interactive_gate:
-                await self._take_interactive()
-        finally:
-            self._interactive_waiting -= 1
-            self._changed.fire()  # a bulk sender that stood aside may go now
-        self._mark_chat(chat_id, self._now())
+        async with self._chat_turn(chat_id):
+            while True:
+                await self._wait_for_chat(chat_id)
+                # Replies to other chats line up here, not behind this chat's interval.
+                async with self._interactive_gate:
+                    leave = await self._take_interactive(chat_id)
+                if leave is not None:
+                    break
+        delay = leave - self._now()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     def try_acquire_bulk(self, chat_id: int, *, paid: bool = False) -> bool:
         """Take a bulk (or paid) slot only if one is free right now; never waits.
@@ -141,6 +162,8 @@ class SendLimiter:
         instead of lining rows up in front of the limiter in a fixed order.
         """
         now = self._now()
+        if not paid:
+            self._last_bulk_demand = now
         if self.chat_ready_at(chat_id) > now or self._paused_until > now:
             return False
         if paid:
@@ -148,8 +171,8 @@ class SendLimiter:
                 return False
             self._grant_paid(now)
         else:
-            # Waiting acquire_bulk callers were first; interactive ones always are.
-            if self._bulk_gate.locked() or self._interactive_waiting or self._bulk_at(now) > now:
+            # Waiting acquire_bulk callers were first; a reply due now always is.
+            if self._bulk_gate.locked() or self._reply_due(now) or self._bulk_at(now) > now:
                 return False
             self._grant_bulk(now)
         self._mark_chat(chat_id, now)
@@ -159,7 +182,7 @@ class SendLimiter:
         """``loop.time()`` at which the next bulk (or paid) slot may be free."""
         now = self._now()
         at = max(self._next_paid, self._paused_until) if paid else self._bulk_at(now)
-        if not paid and self._interactive_waiting:
+        if not paid and self._reply_due(now):
             at = max(at, now + self._interval)
         return at
 
@@ -168,19 +191,11 @@ class SendLimiter:
         departure noted. A stall between a grant and its send (the event loop busy, a
         connection being opened) would let the next, punctual send leave right behind it,
         and such squeezed pairs overflow Telegram's strict windows; so sends leave at least
-        one interval apart, whenever their slots were granted. Under a millisecond is not
-        worth an extra turn of the loop."""
+        one interval apart, whenever their slots were granted (replies included: they take
+        their departure in acquire_interactive). Under a millisecond is not worth an extra
+        turn of the loop."""
         now = self._now()
-        last = self._last_paid_departure if paid else self._last_departure
-        interval = self._paid_interval if paid else self._interval
-        leave = max(now, last + interval)
-        if leave - now < self.DEPARTURE_SLACK_S:
-            leave = now
-        if paid:
-            self._last_paid_departure = leave
-        else:
-            self._last_departure = leave
-        return leave - now
+        return self._depart(now, paid=paid) - now
 
     def pause_for(self, seconds: float) -> None:
         """After a 429: nothing is sent until ``seconds`` from now."""
@@ -209,8 +224,17 @@ class SendLimiter:
     def _advance(self, next_at: float, now: float, interval: float) -> float:
         return max(next_at, now - interval * 0.1) + interval
 
+    def _advance_share(self, next_at: float, now: float, interval: float) -> float:
+        """A share's schedule may also catch up the global slot the other class took when
+        this one was due: otherwise every such turn would cost it that much of its share.
+        (It cannot burst: every send still waits for its global slot.)"""
+        return max(next_at, now - interval * 0.1 - self._interval) + interval
+
     def _interactive_recent(self, now: float) -> bool:
         return now - self._last_interactive < self.INTERACTIVE_WINDOW_S
+
+    def _bulk_recent(self, now: float) -> bool:
+        return now - self._last_bulk_demand < self.BULK_WINDOW_S
 
     def _bulk_at(self, now: float) -> float:
         at = max(self._next_global, self._paused_until)
@@ -218,19 +242,59 @@ class SendLimiter:
             at = max(at, self._next_bulk)
         return at
 
+    def _reply_at(self, now: float) -> float:
+        """When the head reply may take a global slot, its chat aside."""
+        at = max(self._next_global, self._paused_until)
+        if self._bulk_recent(now):
+            at = max(at, self._next_reply)
+        return at
+
+    def _reply_due(self, now: float) -> bool:
+        """A reply waits for nothing but the next global slot (its chat free, its share
+        not used up): bulk senders let it have that slot."""
+        head = self._reply_head
+        if head is None or self.chat_ready_at(head) > now:
+            return False
+        return not (self._bulk_recent(now) and self._next_reply > now)
+
     def _grant_bulk(self, now: float) -> None:
         self._next_global = self._advance(self._next_global, now, self._interval)
-        self._next_bulk = self._advance(self._next_bulk, now, self._bulk_shared_interval)
+        # A share is accounted only while it applies: a fan-out alone runs ahead of its
+        # share's schedule, and a reply arriving later would otherwise find the queue held
+        # back for as long as it had run alone.
+        if self._interactive_recent(now):
+            self._next_bulk = self._advance_share(self._next_bulk, now, self._bulk_shared_interval)
+
+    def _grant_reply(self, now: float) -> None:
+        self._next_global = self._advance(self._next_global, now, self._interval)
+        if self._bulk_recent(now):
+            self._next_reply = self._advance_share(
+                self._next_reply, now, self._reply_shared_interval
+            )
 
     def _grant_paid(self, now: float) -> None:
         self._next_paid = self._advance(self._next_paid, now, self._paid_interval)
 
+    def _depart(self, now: float, *, paid: bool = False) -> float:
+        """The time a send granted now leaves: an interval after the previous one."""
+        last = self._last_paid_departure if paid else self._last_departure
+        interval = self._paid_interval if paid else self._interval
+        leave = max(now, last + interval)
+        if leave - now < self.DEPARTURE_SLACK_S:
+            leave = now
+        if paid:
+            self._last_paid_departure = leave
+        else:
+            self._last_departure = leave
+        return leave
+
     async def _take_bulk(self) -> None:
         while True:
             now = self._now()
+            self._last_bulk_demand = now
             at = self._bulk_at(now)
-            if self._interactive_waiting:
-                # Interactive replies go first; they fire _changed once served.
+            if self._reply_due(now):
+                # The reply goes first; it fires _changed once served.
                 await self._changed.wait(max(at - now, self._interval))
                 continue
             if at <= now:
@@ -238,14 +302,26 @@ class SendLimiter:
                 return
             await self._changed.wait(at - now)
 
-    async def _take_interactive(self) -> None:
-        while True:
-            now = self._now()
-            at = max(self._next_global, self._paused_until)
-            if at <= now:
-                self._next_global = self._advance(self._next_global, now, self._interval)
-                return
-            await self._changed.wait(at - now)
+    async def _take_interactive(self, chat_id: int) -> float | None:
+        """At the head of the replies' line: a slot, and the time the reply leaves; None if
+        a bulk send took the chat meanwhile (the reply then waits for it again, out of line)."""
+        self._reply_head = chat_id
+        try:
+            while True:
+                now = self._now()
+                if self.chat_ready_at(chat_id) > now:
+                    return None
+                at = self._reply_at(now)
+                if at <= now:
+                    self._grant_reply(now)
+                    self._last_interactive = now
+                    leave = self._depart(now)
+                    self._mark_chat(chat_id, leave)
+                    return leave
+                await self._changed.wait(at - now)
+        finally:
+            self._reply_head = None
+            self._changed.fire()  # a bulk sender that stood aside may go now
 
     async def _take_paid(self) -> None:
         while True:
@@ -273,15 +349,19 @@ class SendLimiter:
                 del self._chat_turns[chat_id]
 
     async def _wait_for_chat(self, chat_id: int) -> None:
-        # Re-read each time: an interactive reply may have pushed the chat's time meanwhile.
-        while (wait := self.chat_ready_at(chat_id) - self._now()) > 0:
-            await self._changed.wait(wait)
+        # A chat's time only moves later, so a plain sleep will do (waking on every change
+        # would wake each waiting chat at every send); re-read after it, as another sender
+        # may have pushed the time meanwhile.
+        while (wait := self.chat_ready_at(chat_id) - self._now()) > 0:  # noqa: ASYNC110
+            await asyncio.sleep(wait)
 
-    def _mark_chat(self, chat_id: int, now: float) -> None:
+    def _mark_chat(self, chat_id: int, at: float) -> None:
+        """The chat got a message leaving at ``at``: the next waits an interval from then."""
         if not self._chat_interval:
             return
         if len(self._chat_ready) >= self._CHAT_PRUNE_AT:
+            now = self._now()
             self._chat_ready = {c: t for c, t in self._chat_ready.items() if t > now}
         self._chat_ready[chat_id] = max(
-            self._chat_ready.get(chat_id, 0.0), now + self._chat_interval
+            self._chat_ready.get(chat_id, 0.0), at + self._chat_interval
         )

@@ -27,6 +27,7 @@ SECTIONS = (
     "bot",
     "registration",
     "delivery",
+    "abuse",
     "advisories",
     "checkins",
     "reports",

@@ -203,6 +203,7 @@ error-already-registered = You are already registered. See /profile.
 error-unknown-province = Unknown province code “{ $code }”.
 error-unknown-sector = Unknown sector “{ $code }”.
 error-internal = Sorry, something went wrong and your last action was not saved. Please try again in a moment.
+flood-throttled = You are sending messages faster than I can take them, so I am ignoring them for now. Wait { $seconds } seconds, then send again what you need.
 
 ## Sectors
 sector-mall = Shopping centres

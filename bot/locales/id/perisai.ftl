@@ -197,6 +197,7 @@ error-already-registered = Anda sudah terdaftar. Lihat /profile.
 error-unknown-province = Kode provinsi “{ $code }” tidak dikenal.
 error-unknown-sector = Sektor “{ $code }” tidak dikenal.
 error-internal = Maaf, terjadi kesalahan dan tindakan terakhir Anda tidak tersimpan. Silakan coba lagi sebentar lagi.
+flood-throttled = Anda mengirim pesan lebih cepat daripada yang dapat saya terima, jadi pesan Anda diabaikan untuk sementara. Tunggu { $seconds } detik, lalu kirim lagi yang Anda perlukan.
 
 ## Sektor
 sector-mall = Pusat perbelanjaan
