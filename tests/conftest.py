@@ -237,8 +237,11 @@ async def running_bot(
     settings = make_settings(
         database_url,
         telegram={"api_url": emulator.api_url, "file_url": emulator.file_url},
-        # Emulated users answer at machine speed; test_flood.py tests the throttle.
+        # Emulated users answer at machine speed; test_flood.py tests the throttle, and
+        # the pacing tests keep Telegram's 1 s per chat. Here a short interval keeps every
+        # conversation step from waiting a second (the emulator enforces no limit here).
         abuse={"flood_messages": 1000},
+        delivery={"per_chat_interval_s": 0.1},
     )
     bot = RunningBot(settings)
     await bot.start(emulator)

@@ -38,7 +38,6 @@ import math
 import os
 import socket
 import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -121,6 +120,7 @@ class DeliveryWorker:
     # after the last wake-up (a cancel in this process wakes the worker once committed).
     CHECK_MAX_AGE_S = 0.5
     CHECK_EVERY_S = 0.2
+    _HANDED_BACK_PRUNE_AT = 10_000
     # While Telegram does not answer: the first probe at once, then at most this far apart.
     PROBE_MAX_S = 5.0
 
@@ -166,8 +166,12 @@ class DeliveryWorker:
         # Keys into _held: ready ones by (priority, id), those waiting for their chat by time.
         # An entry whose generation is not its row's current one is stale and skipped.
         self._ready: list[tuple[int, int, int]] = []
-        self._deferred: list[tuple[float, int, int, int, int]] = []  # ..., chat id
-        self._deferred_per_chat: Counter[int] = Counter()
+        # Rows waiting for their chat's interval, per chat in queue order (so that messages
+        # to one chat never overtake each other), and when each chat may be tried next.
+        self._chat_queues: dict[int, list[tuple[int, int, int]]] = {}
+        self._deferred: list[tuple[float, int]] = []  # (loop time, chat id)
+        # Chats whose waiting rows went back to the database, until when they are due there.
+        self._handed_back: dict[int, float] = {}
         self._sending: dict[asyncio.Task[None], Job] = {}
         self._results: list[Result] = []
         self._generations = itertools.count(1)
@@ -424,7 +428,7 @@ class DeliveryWorker:
         sending = {job.id for job in self._sending.values()}
         self._ready.clear()
         self._deferred.clear()
-        self._deferred_per_chat.clear()
+        self._chat_queues.clear()
         for job in self._held.values():
             if job.id not in sending:
                 self._push_ready(job)
@@ -472,9 +476,14 @@ class DeliveryWorker:
                 return None, self.CHECK_EVERY_S
             heapq.heappop(self._ready)
             free_at = self.limiter.chat_ready_at(job.chat_id)
+            handed_back = self._handed_back.get(job.chat_id, 0.0)
             if now > job.lease_deadline - self._lease_margin:
                 self._drop(job)
                 self._give_back(job)
+            elif handed_back > now:
+                # Earlier rows of this chat went back to the queue: this one follows them.
+                self._drop(job)
+                self._give_back(job, not_before_s=handed_back - now)
             elif free_at > now:
                 self._defer(job, free_at, now)
             else:
@@ -482,28 +491,43 @@ class DeliveryWorker:
         return None, None
 
     def _defer(self, job: Job, free_at: float, now: float) -> None:
-        # Behind the rows of the same chat already waiting.
-        at = free_at + self._deferred_per_chat[job.chat_id] * self._chat_interval
+        """Wait aside for the chat, in the chat's own queue order: the row goes out when its
+        turn in that chat comes. A chat backed up beyond the horizon (or the lease) gives all
+        its waiting rows back to the database, which hands them out again in order."""
+        queue = self._chat_queues.setdefault(job.chat_id, [])
+        at = free_at + len(queue) * self._chat_interval
         if at - now > self.DEFER_HORIZON_S or at > job.lease_deadline - self._lease_margin:
-            self._drop(job)
-            self._give_back(job, not_before_s=at - now)
+            del self._chat_queues[job.chat_id]
+            waiting = [self._current(i, g) for _, i, g in queue]
+            for row in [job, *(w for w in waiting if w is not None)]:
+                self._drop(row)
+                self._give_back(row, not_before_s=at - now)
+            # Rows of this chat claimed meanwhile follow them, rather than overtake them.
+            if len(self._handed_back) >= self._HANDED_BACK_PRUNE_AT:
+                self._handed_back = {c: t for c, t in self._handed_back.items() if t > now}
+            self._handed_back[job.chat_id] = at
             return
         job.generation = next(self._generations)
-        heapq.heappush(self._deferred, (at, job.priority, job.id, job.generation, job.chat_id))
-        self._deferred_per_chat[job.chat_id] += 1
+        heapq.heappush(queue, (job.priority, job.id, job.generation))
+        if queue[0][1] == job.id:  # the chat's next row: try the chat when it is free
+            heapq.heappush(self._deferred, (free_at, job.chat_id))
 
     def _promote_deferred(self, now: float) -> None:
+        """Each chat whose time has come hands its next row to the ready queue; the rest of
+        its rows are tried an interval later (or go back to waiting, if still too early)."""
         while self._deferred and self._deferred[0][0] <= now:
-            _, _, job_id, generation, chat_id = heapq.heappop(self._deferred)
-            self._forget_deferred(chat_id)
-            job = self._current(job_id, generation)
+            _, chat_id = heapq.heappop(self._deferred)
+            queue = self._chat_queues.get(chat_id)
+            job = None
+            while queue and job is None:
+                _, job_id, generation = heapq.heappop(queue)
+                job = self._current(job_id, generation)
+            if queue:
+                heapq.heappush(self._deferred, (now + self._chat_interval, chat_id))
+            else:
+                self._chat_queues.pop(chat_id, None)
             if job is not None:
                 self._push_ready(job)
-
-    def _forget_deferred(self, chat_id: int) -> None:
-        self._deferred_per_chat[chat_id] -= 1
-        if self._deferred_per_chat[chat_id] <= 0:
-            del self._deferred_per_chat[chat_id]
 
     def _result(self, job: Job, outcome: Outcome, **values: Any) -> Result:
         return Result(
@@ -527,7 +551,7 @@ class DeliveryWorker:
             self._give_back(job)
         self._ready.clear()
         self._deferred.clear()
-        self._deferred_per_chat.clear()
+        self._chat_queues.clear()
 
     def _launch(self, job: Job) -> None:
         task = asyncio.create_task(self._send(job))

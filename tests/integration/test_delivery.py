@@ -502,3 +502,23 @@ async def test_a_commit_that_enqueued_wakes_the_worker_by_itself(engine) -> None
     assert {(r.kind, r.status, r.priority) for r in rows} == {
         ("notice", DeliveryStatus.QUEUED, Priority.NOTICE)
     }
+
+
+async def test_messages_to_one_chat_keep_their_order_while_replies_cut_in(
+    sessionmaker, emulator, bot
+) -> None:
+    """A report's card, its photos and its location to one coordinator: replies to that
+    coordinator take the chat's turn now and then, and the queued rows still arrive in order."""
+    chat = emulator.user(13_000).id
+    await enqueue(sessionmaker, [row(chat, f"part {i}") for i in range(8)])
+    limiter = SendLimiter(rate_per_s=100.0, per_chat_interval_s=0.1)
+    async with running(make_worker(sessionmaker, bot, limiter=limiter)) as worker:
+
+        async def replies() -> None:
+            for _ in range(6):
+                await limiter.acquire_interactive(chat)  # a reply takes the chat's slot
+                await bot.send_message(chat, "reply")
+
+        await asyncio.gather(replies(), worker.drain(20))
+    parts = [m.text for m in emulator.chat_messages(chat) if m.text.startswith("part")]
+    assert parts == [f"part {i}" for i in range(8)]
