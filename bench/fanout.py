@@ -10,7 +10,8 @@ The emulator runs in a process of its own (bench/remote_emulator.py), as a serve
    429s, lost and duplicated messages.
    Meanwhile, one Extreme row is committed a third of the way in (without ``wake()``, as
    when another process commits it) and the time to its delivery is measured; a second one,
-   with ``wake()``, two thirds of the way in.
+   with ``wake()``, two thirds of the way in; and an Immediate report's card (priority -10,
+   with ``wake()``) half-way: it must reach its coordinator within 1 s.
 2. Uncapped pipeline: no limits, no latency; the worker's throughput against a bare PTB send
    loop (as many senders as the worker's max_in_flight, same Bot) in the same run,
    alternating ``--rounds`` times; the medians are compared. Also the CPU this process spends
@@ -47,13 +48,14 @@ from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.db.models import Delivery, DeliveryStatus
 from bot.db.session import create_engine, create_sessionmaker, transaction
-from bot.delivery import DeliveryWorker, SendLimiter
+from bot.delivery import DeliveryWorker, Priority, SendLimiter
 from bot.telegram_request import AiohttpRequest
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
 CAP_PER_S = 30
 LATENCY_S = 0.15
 ROUTINE, EXTREME = 50, 0
+IMMEDIATE_REPORT = int(Priority.IMMEDIATE_REPORT)  # a report card: someone in danger now
 FIRST_CHAT = 100_000
 MAX_IN_FLIGHT = 64  # the worker's default, and the bare loop's concurrency
 TEXT = (
@@ -73,6 +75,7 @@ class FanOut:
     duplicated: int
     extreme_s: float
     extreme_woken_s: float
+    immediate_report_s: float
 
 
 def _row(chat_id: int, priority: int = ROUTINE) -> dict[str, Any]:
@@ -106,11 +109,13 @@ async def _extreme_probe(
     chat_id: int,
     after_sent: int,
     wake: bool,
+    priority: int = EXTREME,
+    kind: str = "advisory",
 ) -> float:
-    """Commit one Extreme row once ``after_sent`` messages are out; seconds to delivery."""
+    """Commit one urgent row once ``after_sent`` messages are out; seconds to delivery."""
     await emulator.wait_sent(after_sent, 600)
     loop = asyncio.get_running_loop()
-    await _enqueue(sessionmaker, [_row(chat_id, EXTREME)])
+    await _enqueue(sessionmaker, [_row(chat_id, priority) | {"kind": kind}])
     committed = loop.time()
     if wake:
         worker.wake()
@@ -123,7 +128,7 @@ async def capped_fan_out(
 ) -> FanOut:
     await emulator.configure(latency=LATENCY_S, global_per_s=CAP_PER_S, per_chat_per_s=1)
     chats = [FIRST_CHAT + i for i in range(n)]
-    probes = [FIRST_CHAT - 1, FIRST_CHAT - 2]
+    probes = [FIRST_CHAT - 1, FIRST_CHAT - 2, FIRST_CHAT - 3]
     await emulator.add_users([*chats, *probes])
     worker = DeliveryWorker(sessionmaker, bot, SendLimiter(), max_in_flight=MAX_IN_FLIGHT)
     await worker.start()
@@ -142,6 +147,20 @@ async def capped_fan_out(
             sessionmaker, emulator, worker, chat_id=probes[1], after_sent=2 * n // 3, wake=True
         )
     )
+    # An Immediate report's card, committed by the reporter's handler (which wakes the
+    # worker of its own process) half-way through the routine fan-out.
+    report = asyncio.create_task(
+        _extreme_probe(
+            sessionmaker,
+            emulator,
+            worker,
+            chat_id=probes[2],
+            after_sent=n // 2,
+            wake=True,
+            priority=IMMEDIATE_REPORT,
+            kind="report",
+        )
+    )
     total = n + len(probes)
     await emulator.wait_sent(total, n / 10 + 60)
     elapsed = loop.time() - started
@@ -157,6 +176,7 @@ async def capped_fan_out(
         duplicated=sum(1 for c in targets if received[c] > 1),
         extreme_s=await extreme,
         extreme_woken_s=await woken,
+        immediate_report_s=await report,
     )
 
 
@@ -263,6 +283,7 @@ async def run(recipients: int, database_url: str | None, rounds: int) -> dict[st
                 print(f"  429s: {fan.http_429}, lost: {fan.lost}, duplicated: {fan.duplicated}")
                 print(f"  Extreme row, commit to delivery: {fan.extreme_s:.3f}s (no wake)")
                 print(f"  Extreme row, commit to delivery: {fan.extreme_woken_s:.3f}s (wake)")
+                print(f"  Immediate report card, commit to delivery: {fan.immediate_report_s:.3f}s")
                 print(f"uncapped: {recipients} messages, no limits, no latency")
                 bare, pipe = await uncapped(sessionmaker, emulator, bot, recipients, rounds)
                 pipe_vs_bare = bare.wall_s / pipe.wall_s
@@ -286,6 +307,7 @@ async def run(recipients: int, database_url: str | None, rounds: int) -> dict[st
         "extreme_first_delivery_s": round(fan.extreme_s, 3),
         "pipeline_vs_bare": round(pipe_vs_bare, 4),
         "extreme_woken_first_delivery_s": round(fan.extreme_woken_s, 3),
+        "immediate_report_first_delivery_s": round(fan.immediate_report_s, 3),
         "bare_cpu_ms_per_msg": round(1000 * bare.cpu_s / recipients, 3),
         "pipeline_cpu_ms_per_msg": round(1000 * pipe.cpu_s / recipients, 3),
     }
