@@ -12,6 +12,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callback_data as cd
 from handlers import (
     admin,
     advisories,
@@ -24,7 +25,6 @@ from handlers import (
     throttle,
     vetting,
 )
-from handlers import callback_data as cd
 from handlers.base import PerisaiApplication
 
 

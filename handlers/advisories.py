@@ -10,13 +10,13 @@ from typing import Any
 from telegram import InlineKeyboardMarkup
 
 from bot import advisories
+from bot import callback_data as cd
 from bot.advisories import ComposePrompt, Submitted
 from bot.advisories.text import TLP_CODES, TLP_ICONS, render
 from bot.db.models import Advisory, FlowState, Member
 from bot.delivery.kinds import Kind
 from bot.reference import local_time
 from bot.services import flows
-from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import display_name

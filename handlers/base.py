@@ -32,6 +32,7 @@ from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot import callback_data
 from bot.db.models import Member, MemberStatus
 from bot.delivery.errors import retry_after_seconds
 from bot.delivery.kinds import Kind
@@ -42,7 +43,6 @@ from bot.runtime import Runtime
 from bot.services import members, profile
 from bot.services.errors import ServiceError
 from bot.telegram_request import NO_LINK_PREVIEW, call_raw
-from handlers import callback_data
 from handlers.commands import commands_for
 
 log = logging.getLogger(__name__)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from telegram import InlineKeyboardMarkup
 
+from bot import callback_data as cd
 from bot import checkins
 from bot.checkins import compliance
 from bot.checkins.checklists import item_text
@@ -14,7 +15,6 @@ from bot.db.models import FlowState, utcnow
 from bot.reference import PROVINCES, local_time
 from bot.services import flows
 from bot.services.errors import ServiceError
-from handlers import callback_data as cd
 from handlers.advisories import to_csv
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from bot import callback_data as cd
 from bot.db.models import MemberStatus
 from bot.reference import local_time
 from bot.services import members, registration
 from bot.services import profile as profile_service
-from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.commands import commands_for
 from handlers.keyboards import inline

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
+from bot import callback_data as cd
 from bot.db.models import Member, MemberStatus
 from bot.services import flows, registration
 from bot.services.registration import (
@@ -16,7 +17,6 @@ from bot.services.registration import (
     Step,
     TextAnswer,
 )
-from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import member_card, status_text

@@ -14,6 +14,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 
+from bot import callback_data as cd
 from bot import reports
 from bot.db.models import REPORT_CATEGORIES, FlowState, Member, MemberStatus, ReportStatus
 from bot.reference import PROVINCES_BY_CODE
@@ -35,7 +36,6 @@ from bot.reports.text import (
 from bot.services import flows
 from bot.services.errors import ServiceError
 from handlers import advisories as advisory_handlers
-from handlers import callback_data as cd
 from handlers.advisories import to_csv
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline

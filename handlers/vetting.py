@@ -6,9 +6,9 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardMarkup
 
+from bot import callback_data as cd
 from bot.db.models import FlowState, Member
 from bot.services import flows, vetting
-from handlers import callback_data as cd
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
 from handlers.render import display_name, member_card

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import callback_data
 from bot.db.models import (
     Advisory,
     AdvisoryRecipient,
@@ -18,7 +19,7 @@ from bot.db.models import (
 from bot.i18n import Translator
 from bot.services.errors import NotAllowed, NotFound, ServiceError
 
-ACK_PREFIX = "ak1"  # the Acknowledge button's callback data, parsed in handlers.callback_data
+ACK_PREFIX = callback_data.ACKNOWLEDGE
 
 
 def ack_markup(translator: Translator, lang: str, advisory: Advisory) -> dict[str, Any] | None:
@@ -29,7 +30,7 @@ def ack_markup(translator: Translator, lang: str, advisory: Advisory) -> dict[st
             [
                 {
                     "text": translator.t(lang, "btn-acknowledge"),
-                    "callback_data": f"{ACK_PREFIX}:{advisory.id}",
+                    "callback_data": callback_data.build(ACK_PREFIX, advisory.id),
                 }
             ]
         ]

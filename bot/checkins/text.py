@@ -10,12 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot import callback_data
 from bot.checkins.checklists import AnyItem, item_text
 from bot.db.models import CheckinRound, Member, Site
 from bot.i18n import Safe, Translator
 from bot.reference import local_time
 
-PREFIX = "ci1"  # the checklist buttons' callback data; handlers.callback_data checks its shape
+PREFIX = callback_data.CHECKIN
 MARKS = {"yes": "✅", "no": "❌", "na": "➖"}
 UNANSWERED, CURRENT = "⬜", "👉"
 
@@ -124,15 +125,24 @@ def _markup(translator: Translator, lang: str, view: CheckinView) -> dict:
         item = view.items[view.cursor]
         rows.append(
             [
-                _button(translator, lang, f"btn-checkin-{code}", f"{PREFIX}:{sc}:{code}:{item.id}")
+                _button(
+                    translator,
+                    lang,
+                    f"btn-checkin-{code}",
+                    callback_data.build(PREFIX, sc, code, item.id),
+                )
                 for code in ("y", "n", "a")
             ]
         )
     else:
-        rows.append([_button(translator, lang, "btn-checkin-submit", f"{PREFIX}:{sc}:s")])
+        rows.append(
+            [_button(translator, lang, "btn-checkin-submit", callback_data.build(PREFIX, sc, "s"))]
+        )
     extra = []
     if view.cursor > 0:
-        extra.append(_button(translator, lang, "btn-checkin-back", f"{PREFIX}:{sc}:b"))
+        extra.append(
+            _button(translator, lang, "btn-checkin-back", callback_data.build(PREFIX, sc, "b"))
+        )
     last = _last_answered(view)
     if last is not None:
         extra.append(
@@ -140,7 +150,7 @@ def _markup(translator: Translator, lang: str, view: CheckinView) -> dict:
                 translator,
                 lang,
                 "btn-checkin-note",
-                f"{PREFIX}:{sc}:m:{last.id}",
+                callback_data.build(PREFIX, sc, "m", last.id),
                 number=str(last.position + 1),
             )
         )

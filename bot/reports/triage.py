@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import callback_data
 from bot.db.models import REPORT_CLOSURES, Member, Report, ReportEvent, ReportStatus, utcnow
 from bot.i18n import Translator
 from bot.reports.access import load_for
@@ -20,7 +21,7 @@ from bot.services.audit import Actor
 from bot.services.errors import ServiceError
 
 FLOW_REPORT_NOTE = "report_note"  # a coordinator types the note of an escalation or closure
-TRIAGE_PREFIX = "rt1"  # rt1:<action>:<report id>; parsed in handlers.callback_data
+TRIAGE_PREFIX = callback_data.TRIAGE
 NOTE_LEN = (3, 500)
 ORDER = {state: i for i, state in enumerate(ReportStatus)}
 
@@ -35,7 +36,7 @@ def triage_markup(translator: Translator, lang: str, report_id: int) -> dict[str
     def button(key: str, action: str) -> dict[str, str]:
         return {
             "text": translator.t(lang, key),
-            "callback_data": f"{TRIAGE_PREFIX}:{action}:{report_id}",
+            "callback_data": callback_data.build(TRIAGE_PREFIX, action, report_id),
         }
 
     return {

@@ -1,5 +1,9 @@
 """Callback data: a versioned prefix and fields, built and parsed here only.
 
+Both the handlers (buttons on replies) and the features (buttons on queued messages: the
+Acknowledge button, a checklist's answers, a report card's triage) build it here, and the
+handlers parse it here. It knows nothing of Telegram beyond the 64-byte limit.
+
 callback_data comes back from the client and is user input: ``parse`` checks its shape, and
 every handler re-checks in the database what it names and whether the presser may act on it.
 """
@@ -9,10 +13,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.advisories import ACK_PREFIX
-from bot.checkins import CHECKIN_PREFIX
-from bot.reports import TRIAGE_PREFIX
-
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 REGISTRATION = "rg1"  # rg1:<step>:<value>
@@ -21,18 +21,16 @@ PROFILE = "pf1"  # pf1:add | pf1:rm:<site id> | pf1:leave | pf1:name | pf1:org
 LANGUAGE = "lg1"  # lg1:<id|en>
 COMPOSE = "av1"  # av1:<step>:<value>
 REVIEW = "ar1"  # ar1:<a|r>:<advisory id>
-ACKNOWLEDGE = ACK_PREFIX  # ak1:<advisory id>; written into queued deliveries by the service
+ACKNOWLEDGE = "ak1"  # ak1:<advisory id>; on every advisory copy that needs acknowledging
 ADVISORY = "ax1"  # ax1:<s|c|y|e|u>:<advisory id>  status, cancel?, cancel confirmed, export, update
-CHECKIN = (
-    CHECKIN_PREFIX  # ci1:<site checkin id>:<y|n|a|m>:<item id> | ci1:<id>:<b|s>; by the service
-)
+CHECKIN = "ci1"  # ci1:<site checkin id>:<y|n|a|m>:<item id> | ci1:<id>:<b|s>; a checklist
 LAUNCH = "cl1"  # cl1:<step>:<value>  the /checkin flow
 COMPLIANCE = "cp1"  # cp1:csv
 REPORT = "rp1"  # rp1:<step>:<value>  the reporter's draft
-# rt1:<action>:<report id>; written into queued cards by the service. Actions: a acknowledge,
-# t take, q ask the reporter, e escalate, c close?, r/u/d closed resolved/unfounded/duplicate,
-# n no note, v view with history, m advisory draft from it.
-TRIAGE = TRIAGE_PREFIX
+# rt1:<action>:<report id>; on report cards. Actions: a acknowledge, t take, q ask the
+# reporter, e escalate, c close?, r/u/d closed resolved/unfounded/duplicate, n no note,
+# v view with history, m advisory draft from it.
+TRIAGE = "rt1"
 REPORT_EXPORT = "rx1"  # rx1:<province|_>:<sector|_>:<category|_>  CSV of the listed reports
 REPORTS_ADVISORY = "rm1"  # rm1:<province|_>:<sector|_>:<category|_>  advisory from those listed
 
