@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.services.validation import ID_MAX
+
 MAX_BYTES = 64  # Telegram's limit for callback_data
 
 REGISTRATION = "rg1"  # rg1:<step>:<value>
@@ -61,7 +63,7 @@ class CallbackData:
 
 def build(prefix: str, *fields: str | int) -> str:
     data = ":".join([prefix, *(str(f) for f in fields)])
-    if len(data.encode()) > MAX_BYTES or not _SHAPES[prefix].match(data):
+    if len(data.encode()) > MAX_BYTES or not _SHAPES[prefix].fullmatch(data):
         raise ValueError(f"callback data {data!r} does not fit its shape")
     return data
 
@@ -72,10 +74,16 @@ def parse(data: str | None) -> CallbackData | None:
         return None
     prefix = data.split(":", 1)[0]
     shape = _SHAPES.get(prefix)
-    match = shape.match(data) if shape else None
+    # fullmatch: "$" alone would also accept a trailing newline.
+    match = shape.fullmatch(data) if shape else None
     if match is None:
         return None
-    return CallbackData(prefix, tuple(g for g in match.groups() if g is not None))
+    fields = tuple(g for g in match.groups() if g is not None)
+    # Numeric fields are ids (or small numbers): beyond the database's integers they name
+    # nothing, and PostgreSQL would refuse them as query arguments.
+    if any(f.isdigit() and int(f) > ID_MAX for f in fields):
+        return None
+    return CallbackData(prefix, fields)
 
 
 def pattern(prefix: str) -> str:

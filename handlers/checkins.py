@@ -15,6 +15,7 @@ from bot.db.models import FlowState, utcnow
 from bot.reference import PROVINCES, local_time
 from bot.services import flows
 from bot.services.errors import ServiceError
+from bot.services.validation import record_id
 from handlers.advisories import to_csv
 from handlers.base import Access, Request, button_fields, handles
 from handlers.keyboards import inline
@@ -236,11 +237,11 @@ async def compliance_view(req: Request) -> None:
     assert member is not None
     args = req.context.args or []
     if args:
-        number = args[0].lstrip("#")
-        if not number.isdigit() or len(number) > 12:
+        if not args[0].lstrip("#").isdigit():
             req.reply(req.t("compliance-usage"))
             return
-        await _site_history(req, int(number))
+        # A number beyond the database's ids names no site: its history is empty (not found).
+        await _site_history(req, record_id(args[0]) or 0)
         return
     weeks = req.runtime.settings.checkins.compliance_weeks
     summary = await compliance.summary(req.session, coordinator=member, now=utcnow(), weeks=weeks)

@@ -20,7 +20,7 @@ from bot.i18n import Translator
 from bot.reference import PROVINCES
 from bot.services import flows
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.validation import clean_text
+from bot.services.validation import clean_text, record_id
 
 from .approval import Submitted, audience, submit
 from .queries import latest_version
@@ -264,7 +264,8 @@ def _typed(step: str, text: str) -> Any:
         if any(ord(ch) < 32 and ch not in "\n\t" for ch in value):
             raise ServiceError("error-text-invalid")
         return value
-    numbers = [int(n) for n in MEMBER_NUMBERS.findall(text)]
+    # A number beyond the database's ids is no member's: it is reported as unknown.
+    numbers = [record_id(n) or 0 for n in MEMBER_NUMBERS.findall(text)]
     if not numbers or len(numbers) > MAX_NAMED:
         raise ServiceError("error-advisory-members", max=MAX_NAMED)
     return numbers

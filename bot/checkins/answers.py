@@ -27,6 +27,7 @@ from bot.delivery import Kind, Outgoing, Priority, enqueue
 from bot.i18n import Translator
 from bot.services import flows, members
 from bot.services.errors import NotAllowed, ServiceError
+from bot.services.validation import strip_controls
 
 FLOW_CHECKIN_NOTE = "checkin_note"
 CHECKIN_PREFIX = PREFIX  # ci1:<site checkin id>:<action>[:<item id>], parsed in handlers
@@ -304,7 +305,7 @@ async def take_note(
 ) -> tuple[CheckinView, int, int | None]:
     """The typed note; for a critical No it completes the answer and alerts the
     coordinators. Returns the view and the checklist message (chat, message id) to edit."""
-    note = " ".join(text.split())
+    note = " ".join(strip_controls(text).split())
     if not note:
         raise ServiceError("checkin-error-note-empty")
     if len(note) > NOTE_MAX:

@@ -18,6 +18,7 @@ from bot.reports.limits import Limits, clean
 from bot.reports.submission import Submitted, submit
 from bot.services import flows
 from bot.services.errors import ServiceError
+from bot.services.validation import strip_controls
 
 FLOW_REPORT = "report"  # the reporter's draft
 
@@ -261,8 +262,8 @@ def _attach(data: dict[str, Any], given: Attachment, limits: Limits) -> int:
             "file_unique_id": given.file_unique_id[:64],
             "size": given.size,
             "mime": (given.mime or None) and given.mime[:100],
-            "file_name": (given.file_name or None) and given.file_name[:255],
-            "caption": (given.caption or "").strip()[:CAPTION_MAX] or None,
+            "file_name": strip_controls(given.file_name or "")[:255] or None,
+            "caption": strip_controls(given.caption or "").strip()[:CAPTION_MAX] or None,
         }
     )
     return len(attachments)

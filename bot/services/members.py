@@ -15,7 +15,7 @@ from bot.reference import PROVINCES_BY_CODE
 from bot.services import audit
 from bot.services.audit import Actor
 from bot.services.errors import NotAllowed, NotFound, ServiceError
-from bot.services.validation import NAME_LEN, ORGANISATION_LEN, clean_text
+from bot.services.validation import CONTROLS, NAME_LEN, ORGANISATION_LEN, clean_text, record_id
 
 MEMBER_REF_RE = re.compile(r"^(?:#?(\d{1,12})|@([A-Za-z0-9_]{5,32}))$")
 REASON_MAX = 500
@@ -61,15 +61,26 @@ async def find(session: AsyncSession, ref: str) -> Member:
     if not match:
         raise ServiceError("error-member-ref", ref=ref[:40])
     number, username = match.groups()
+    member: Member | None = None
     if number:
-        member = await by_id(session, int(number), for_update=True)
+        member_id = record_id(number)
+        if member_id is not None:  # a number beyond the database's names no one
+            member = await by_id(session, member_id, for_update=True)
     else:
-        member = await session.scalar(
-            select(Member)
-            .where(Member.username == username, Member.status != MemberStatus.LEFT)
-            .options(selectinload(Member.sites))
-            .with_for_update()
+        found = list(
+            await session.scalars(
+                select(Member)
+                .where(Member.username == username, Member.status != MemberStatus.LEFT)
+                .options(selectinload(Member.sites))
+                .order_by(Member.id)
+                .with_for_update()
+            )
         )
+        if len(found) > 1:
+            # Usernames change hands: never guess which of them is meant.
+            numbers = ", ".join(f"#{m.id}" for m in found)
+            raise ServiceError("error-member-ambiguous", ref=ref[:40], numbers=numbers)
+        member = found[0] if found else None
     if member is None or member.status == MemberStatus.LEFT:
         raise NotFound(ref=ref[:40])
     return member
@@ -189,6 +200,8 @@ def check_can_manage(coordinator: Member, target: Member) -> None:
 
 def clean_reason(reason: str) -> str:
     reason = " ".join(reason.split())
+    if CONTROLS.search(reason):
+        raise ServiceError("error-text-invalid")
     if not 3 <= len(reason) <= REASON_MAX:
         raise ServiceError("error-reason-length", max=REASON_MAX)
     return reason

@@ -191,6 +191,7 @@ suspend-done = Member #{ $number } ({ $name }) is suspended.
 reinstate-done = Member #{ $number } ({ $name }) is active again.
 reinstate-notice = Your Perisai membership is active again. See /help for what you can do.
 error-member-ref = “{ $ref }” is not a member number (#12) or a @username.
+error-member-ambiguous = { $ref } is the username of several members: { $numbers }. Use the member number, e.g. /suspend #12 reason.
 error-member-not-found = No member found for “{ $ref }”.
 error-not-active = Member #{ $number } is not active.
 error-not-suspended = Member #{ $number } is not suspended.

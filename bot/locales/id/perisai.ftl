@@ -185,6 +185,7 @@ suspend-done = Anggota #{ $number } ({ $name }) ditangguhkan.
 reinstate-done = Anggota #{ $number } ({ $name }) aktif kembali.
 reinstate-notice = Keanggotaan Perisai Anda aktif kembali. Lihat /help untuk apa yang dapat Anda lakukan.
 error-member-ref = “{ $ref }” bukan nomor anggota (#12) atau @namapengguna.
+error-member-ambiguous = { $ref } adalah nama pengguna beberapa anggota: { $numbers }. Pakai nomor anggota, mis. /suspend #12 alasan.
 error-member-not-found = Tidak ada anggota untuk “{ $ref }”.
 error-not-active = Anggota #{ $number } tidak aktif.
 error-not-suspended = Anggota #{ $number } tidak sedang ditangguhkan.
