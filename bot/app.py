@@ -48,10 +48,20 @@ def build_application(runtime: Runtime) -> PerisaiApplication:
     # The pool must cover every handler that may be sending at once (PTB #3950).
     if tg.http_client == "aiohttp":
         builder = builder.request(
-            AiohttpRequest(tg.connection_pool_size, pool_timeout=POOL_TIMEOUT_S)
-        ).get_updates_request(AiohttpRequest(1))
+            AiohttpRequest(
+                tg.connection_pool_size,
+                pool_timeout=POOL_TIMEOUT_S,
+                read_timeout=tg.read_timeout_s,
+                connect_timeout=tg.connect_timeout_s,
+            )
+        ).get_updates_request(AiohttpRequest(1, connect_timeout=tg.connect_timeout_s))
     else:
-        builder = builder.connection_pool_size(tg.connection_pool_size).pool_timeout(POOL_TIMEOUT_S)
+        builder = (
+            builder.connection_pool_size(tg.connection_pool_size)
+            .pool_timeout(POOL_TIMEOUT_S)
+            .read_timeout(tg.read_timeout_s)
+            .connect_timeout(tg.connect_timeout_s)
+        )
     application = builder.build()
     application.bot_data["runtime"] = runtime
     register(application)

@@ -60,6 +60,10 @@ class TelegramConfig(_Section):
     # is python-telegram-bot's own transport, kept as a fallback.
     http_client: Literal["aiohttp", "httpx"] = "aiohttp"
     poll_timeout: Annotated[int, Field(ge=0, le=50)] = 30
+    # Seconds to wait for Telegram's answer to a call (a send that times out may still have
+    # arrived: the worker retries it once at most), and to open a connection.
+    read_timeout_s: Annotated[float, Field(gt=0, le=120)] = 5.0
+    connect_timeout_s: Annotated[float, Field(gt=0, le=60)] = 5.0
 
     @field_validator("api_url", "file_url")
     @classmethod
