@@ -118,24 +118,10 @@ class SendLimiter:
         self._reply_head: int | None = None
         self._chat_ready: dict[int, float] = {}
         self._chat_turns: dict[int, _ChatTurn] = {}
-        self._bulk_gate = asyncio.Lock()
-        self._paid_gate = asyncio.Lock()
         self._interactive_gate = asyncio.Lock()
         self._changed = _Signal()
 
     # ------------------------------------------------------------------ public API
-
-    async def acquire_bulk(self, chat_id: int, *, paid: bool = False) -> None:
-        """Wait for this chat's interval, then a bulk (or paid) slot, honouring any pause."""
-        async with self._chat_turn(chat_id):
-            await self._wait_for_chat(chat_id)
-            if paid:
-                async with self._paid_gate:
-                    await self._take_paid()
-            else:
-                async with self._bulk_gate:
-                    await self._take_bulk()
-            self._mark_chat(chat_id, self._now())
 
     async def acquire_interactive(self, chat_id: int) -> None:
         """Wait for this chat's interval and any pause, then a slot ahead of every bulk
@@ -167,12 +153,12 @@ class SendLimiter:
         if self.chat_ready_at(chat_id) > now or self._paused_until > now:
             return False
         if paid:
-            if self._paid_gate.locked() or self._next_paid > now:
+            if self._next_paid > now:
                 return False
             self._grant_paid(now)
         else:
-            # Waiting acquire_bulk callers were first; a reply due now always is.
-            if self._bulk_gate.locked() or self._reply_due(now) or self._bulk_at(now) > now:
+            # A reply due now always goes first.
+            if self._reply_due(now) or self._bulk_at(now) > now:
                 return False
             self._grant_bulk(now)
         self._mark_chat(chat_id, now)
@@ -288,20 +274,6 @@ class SendLimiter:
             self._last_departure = leave
         return leave
 
-    async def _take_bulk(self) -> None:
-        while True:
-            now = self._now()
-            self._last_bulk_demand = now
-            at = self._bulk_at(now)
-            if self._reply_due(now):
-                # The reply goes first; it fires _changed once served.
-                await self._changed.wait(max(at - now, self._interval))
-                continue
-            if at <= now:
-                self._grant_bulk(now)
-                return
-            await self._changed.wait(at - now)
-
     async def _take_interactive(self, chat_id: int) -> float | None:
         """At the head of the replies' line: a slot, and the time the reply leaves; None if
         a bulk send took the chat meanwhile (the reply then waits for it again, out of line)."""
@@ -322,15 +294,6 @@ class SendLimiter:
         finally:
             self._reply_head = None
             self._changed.fire()  # a bulk sender that stood aside may go now
-
-    async def _take_paid(self) -> None:
-        while True:
-            now = self._now()
-            at = max(self._next_paid, self._paused_until)
-            if at <= now:
-                self._grant_paid(now)
-                return
-            await self._changed.wait(at - now)
 
     # ------------------------------------------------------------------ per chat
 

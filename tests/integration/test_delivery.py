@@ -182,25 +182,21 @@ async def test_pacing_provokes_no_429(sessionmaker, emulator, bot) -> None:
 
 
 async def test_limiter_serves_interactive_first_and_honours_pauses() -> None:
+    """Through the calls the worker makes (try_acquire_bulk, next_bulk_at)."""
     limiter = SendLimiter(rate_per_s=20.0, per_chat_interval_s=0)
     loop = asyncio.get_running_loop()
-    served: list[str] = []
-
-    async def bulk(i: int) -> None:
-        await limiter.acquire_bulk(i)
-        served.append(f"b{i}")
-
-    bulks = [asyncio.create_task(bulk(i)) for i in range(10)]
-    await asyncio.sleep(0)  # the bulk senders queue first
-    await limiter.acquire_interactive(99)
-    served.append("i")
-    assert served.index("i") <= 2  # ahead of the queued bulk senders
-    await asyncio.gather(*bulks)
+    assert limiter.try_acquire_bulk(1)
+    assert not limiter.try_acquire_bulk(2)  # the next slot is an interval away
+    asked = loop.time()
+    await limiter.acquire_interactive(99)  # a reply takes the next slot, ahead of the queue
+    assert loop.time() - asked <= 2 / 20.0
+    assert not limiter.try_acquire_bulk(3)
 
     limiter.pause_for(0.3)
     start = loop.time()
-    await limiter.acquire_interactive(98)
-    await limiter.acquire_bulk(1)
+    assert limiter.next_bulk_at() >= start + 0.29
+    assert not limiter.try_acquire_bulk(4)
+    await limiter.acquire_interactive(98)  # replies wait out the pause too
     assert loop.time() - start >= 0.29
 
 

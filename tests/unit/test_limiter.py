@@ -7,6 +7,7 @@ import asyncio
 from itertools import pairwise
 
 from bot.delivery import SendLimiter
+from tests.conftest import wait_until
 
 
 def now() -> float:
@@ -78,7 +79,7 @@ async def test_replies_keep_to_their_share_while_the_queue_sends() -> None:
     bulk: list[float] = []
     start = now()
     fan_out = asyncio.create_task(drive_bulk(limiter, start + 1.6, bulk))
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: len(bulk) >= 25)  # the fan-out is under way
     served: list[tuple[int, float]] = []
     replies = [asyncio.create_task(reply(limiter, 1 + i, served)) for i in range(300)]
     await fan_out
@@ -115,7 +116,7 @@ async def test_a_reply_goes_ahead_of_the_queue() -> None:
     limiter = SendLimiter(rate_per_s=rate, per_chat_interval_s=0, interactive_share=0.2)
     bulk: list[float] = []
     fan_out = asyncio.create_task(drive_bulk(limiter, now() + 0.6, bulk))
-    await asyncio.sleep(0.3)
+    await wait_until(lambda: len(bulk) >= 12)  # the fan-out is under way
     asked = now()
     await limiter.acquire_interactive(1)
     # At most the slot already promised to the queue, not a place at the back of it.
@@ -131,7 +132,7 @@ async def test_a_fan_out_that_ran_alone_is_not_held_back_by_a_first_reply() -> N
     bulk: list[float] = []
     start = now()
     fan_out = asyncio.create_task(drive_bulk(limiter, start + 1.8, bulk))
-    await asyncio.sleep(1.2)
+    await wait_until(lambda: len(bulk) >= 110)  # it has run alone for over a second
     await limiter.acquire_interactive(1)
     replied = now()
     await fan_out
