@@ -385,6 +385,7 @@ async def advisory_action(req: Request) -> None:
         show(req, prompt)
         return
     if action == "c":
+        await advisories.cancellable(req.session, coordinator=req.member, advisory_id=advisory_id)
         req.answer()
         req.reply(
             req.t("adv-cancel-confirm", number=str(advisory_id)),

@@ -22,6 +22,9 @@ from handlers.keyboards import inline
 from handlers.render import member_card, status_text
 from handlers.reports import main_keyboard
 
+# People who may not use Perisai yet, or no longer: their status answers them.
+WAITING_STATUSES = (MemberStatus.PENDING, MemberStatus.REJECTED, MemberStatus.SUSPENDED)
+
 COLUMNS = {Step.SITE_SECTOR: 2, Step.SITE_PROVINCE: 2, Step.LANGUAGE: 2, Step.CONSENT: 2}
 
 
@@ -207,5 +210,8 @@ async def cancel(req: Request) -> None:
         req.lang = state.data.get("language") or req.lang
         await flows.clear(req.session, req.user.id)
         req.reply(req.t("flow-cancelled"), main_keyboard(req, req.member))
+    elif req.member is not None and req.member.status in WAITING_STATUSES:
+        # Nothing to cancel, and what they need to know is where they stand.
+        req.reply(status_text(req, req.member))
     else:
         req.reply(req.t("flow-nothing-to-cancel"), main_keyboard(req, req.member))

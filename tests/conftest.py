@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +16,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from bot import advisories
 from bot.config import Settings
 from bot.db.migrate import upgrade
-from bot.db.models import Base, Member, MemberStatus, Role, Site
+from bot.db.models import Advisory, Base, Member, MemberStatus, Role, Site, utcnow
 from bot.db.session import create_engine, create_sessionmaker, is_sqlite, transaction
 from bot.emulator import BotApiEmulator, EmulatedUser
+from bot.i18n import Translator
 from bot.runtime import Runtime
 from bot.services import members
 from bot.services.audit import Actor
@@ -261,3 +264,39 @@ async def tap(user: EmulatedUser, button: str, expect: str, within: float = 10.0
     user.mark()
     await user.press(button)
     return await user.wait_for_text(expect, within)
+
+
+async def released_advisory(
+    sessionmaker, *, author_id: int, approver_tg: int, **fields
+) -> Advisory:
+    """Release through the services, as the handlers do."""
+    async with transaction(sessionmaker) as session:
+        advisory = Advisory(
+            author_id=author_id,
+            status="submitted",
+            title="Ancaman terhadap mal",
+            body="Isi",
+            actions="",
+            severity=fields.get("severity", "Severe"),
+            urgency=fields.get("urgency", "Expected"),
+            certainty="Likely",
+            tlp=fields.get("tlp", "AMBER"),
+            exercise=fields.get("exercise", False),
+            ack_required=True,
+            audience_sectors=fields.get("sectors", ["mall"]),
+            audience_provinces=fields.get("provinces", ["JI"]),
+            audience_member_ids=fields.get("named", []),
+            expires_at=utcnow() + timedelta(hours=24),
+        )
+        session.add(advisory)
+        await session.flush()
+        approver = await members.by_telegram_id(session, approver_tg)
+        await advisories.decide(
+            session,
+            approver=approver,
+            advisory_id=advisory.id,
+            approve=True,
+            reason=None,
+            translator=Translator("id"),
+        )
+    return advisory

@@ -25,7 +25,7 @@ from .approval import (
     decide,
     reviewers_for,
 )
-from .cancellation import cancel, queue_cancel_notices
+from .cancellation import cancel, cancellable, queue_cancel_notices
 from .compose import (
     ACTIONS_LEN,
     BODY_LEN,
@@ -68,6 +68,7 @@ __all__ = [
     "begin",
     "begin_update",
     "cancel",
+    "cancellable",
     "check_reviewer",
     "decide",
     "export_rows",

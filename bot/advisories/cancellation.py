@@ -34,15 +34,7 @@ async def cancel(
     session: AsyncSession, *, coordinator: Member, advisory_id: int, translator: Translator
 ) -> tuple[Advisory, int]:
     """Retract: queued copies are not sent; everyone who got it gets a cancellation notice."""
-    check_coordinator(coordinator)
-    advisory = await session.get(Advisory, advisory_id, with_for_update=True)
-    if advisory is None or advisory.status not in (
-        AdvisoryStatus.RELEASED,
-        AdvisoryStatus.SUBMITTED,
-    ):
-        raise ServiceError("error-advisory-not-cancellable")
-    if advisory.author_id != coordinator.id and not covers_audience(coordinator, advisory):
-        raise NotAllowed("error-advisory-scope")
+    advisory = await cancellable(session, coordinator=coordinator, advisory_id=advisory_id)
     now = utcnow()
     root = advisory.root_id or advisory.id
     # Cancelling retracts the advisory: every live version of it, not just this one.
@@ -91,6 +83,21 @@ async def cancel(
         details={"advisory_id": advisory.id, "notices": notices},
     )
     return advisory, notices
+
+
+async def cancellable(session: AsyncSession, *, coordinator: Member, advisory_id: int) -> Advisory:
+    """The advisory this coordinator may cancel (locked), or the refusal: asked before the
+    "tap again to confirm" too, so that a forged button learns nothing."""
+    check_coordinator(coordinator)
+    advisory = await session.get(Advisory, advisory_id, with_for_update=True)
+    if advisory is None or advisory.status not in (
+        AdvisoryStatus.RELEASED,
+        AdvisoryStatus.SUBMITTED,
+    ):
+        raise ServiceError("error-advisory-not-cancellable")
+    if advisory.author_id != coordinator.id and not covers_audience(coordinator, advisory):
+        raise NotAllowed("error-advisory-scope")
+    return advisory
 
 
 async def queue_cancel_notices(

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.db.models import Member, MemberStatus, Role
 from bot.db.session import transaction
 from bot.emulator import BotApiEmulator
-from tests.conftest import grant, make_member, say
+from tests.conftest import grant, make_member, released_advisory, say
 
 HUGE = "99999999999"
 
@@ -63,3 +63,27 @@ async def test_an_ambiguous_username_is_refused_with_the_candidates(
             await session.scalars(select(Member.status).where(Member.username == "security_tp"))
         )
     assert statuses == {MemberStatus.ACTIVE}
+
+
+async def test_a_forged_cancel_button_learns_nothing_and_cancel_tells_waiting_people_their_status(
+    emulator: BotApiEmulator, running_bot, sessionmaker
+) -> None:
+    author = await grant(sessionmaker, 9001, Role.COORDINATOR, provinces=("JI",), language="en")
+    await grant(sessionmaker, 9002, Role.COORDINATOR, provinces=("JI",), language="en")
+    await grant(sessionmaker, 9003, Role.COORDINATOR, provinces=("BA",), language="en")
+    advisory = await released_advisory(sessionmaker, author_id=author.id, approver_tg=9002)
+    outsider = emulator.user(9003)
+    await say(outsider, "/help", "What you can do")
+    pressed = await outsider.press_data(1, f"ax1:c:{advisory.id}")
+    answer = (await pressed.wait())["text"]
+    assert "Tap again" not in answer and "area" in answer  # refused at the first press
+
+    waiting = await make_member(sessionmaker, 5100, sites=[("mall", "JI")], language="en")
+    async with transaction(sessionmaker) as session:
+        member = await session.get(Member, waiting.id)
+        assert member is not None
+        member.status = MemberStatus.PENDING
+    pending = emulator.user(5100)
+    reply = await say(pending, "/cancel", "")
+    assert "nothing to cancel" not in reply.text.lower()
+    assert reply.text == (await say(pending, "/start", "")).text  # their status, as /start says

@@ -21,47 +21,10 @@ from bot.db.models import (
 )
 from bot.db.session import transaction
 from bot.i18n import Translator
-from bot.services import members
 from bot.services.errors import ServiceError
-from tests.conftest import grant, make_member
+from tests.conftest import grant, make_member, released_advisory
 
 T = Translator("id")
-
-
-async def released_advisory(
-    sessionmaker, *, author_id: int, approver_tg: int, **fields
-) -> Advisory:
-    """Release through the services, as the handlers do."""
-    async with transaction(sessionmaker) as session:
-        advisory = Advisory(
-            author_id=author_id,
-            status="submitted",
-            title="Ancaman terhadap mal",
-            body="Isi",
-            actions="",
-            severity=fields.get("severity", "Severe"),
-            urgency=fields.get("urgency", "Expected"),
-            certainty="Likely",
-            tlp=fields.get("tlp", "AMBER"),
-            exercise=fields.get("exercise", False),
-            ack_required=True,
-            audience_sectors=fields.get("sectors", ["mall"]),
-            audience_provinces=fields.get("provinces", ["JI"]),
-            audience_member_ids=fields.get("named", []),
-            expires_at=utcnow() + timedelta(hours=24),
-        )
-        session.add(advisory)
-        await session.flush()
-        approver = await members.by_telegram_id(session, approver_tg)
-        await advisories.decide(
-            session,
-            approver=approver,
-            advisory_id=advisory.id,
-            approve=True,
-            reason=None,
-            translator=T,
-        )
-    return advisory
 
 
 async def test_audience_is_exact_and_named_for_red(sessionmaker) -> None:

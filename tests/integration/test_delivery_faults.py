@@ -29,8 +29,7 @@ from bot.i18n import Translator
 from bot.services import members
 from bot.supervision import Health
 from bot.telegram_request import AiohttpRequest
-from tests.conftest import TOKEN, grant, make_member, wait_until
-from tests.integration.test_advisory_services import released_advisory
+from tests.conftest import TOKEN, grant, make_member, released_advisory, wait_until
 
 pytestmark = pytest.mark.filterwarnings(
     "ignore:.*retry_after.*:telegram.warnings.PTBDeprecationWarning"
