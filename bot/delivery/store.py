@@ -512,21 +512,32 @@ async def _settle_recipients(
     conn: AsyncConnection, results: Sequence[Result], now: datetime
 ) -> None:
     """Advisory copies that ended, or whose send may have arrived: the recipient record
-    follows (status queued until the copy settles)."""
-    params = []
-    for r in results:
-        if r.kind != Kind.ADVISORY or not (r.outcome.final or r.maybe_delivered):
-            continue
-        sent = r.outcome is Outcome.SENT
-        params.append(
-            {
-                "b_id": r.delivery_id,
-                "b_status": r.outcome.value if r.outcome.final else DeliveryStatus.QUEUED.value,
-                "b_message_id": r.message_id if sent else None,
-                "b_sent_at": now if sent else None,
-                "b_maybe": r.maybe_delivered,
-            }
+    follows (status queued until the copy settles). Sent copies, nearly all of them, in one
+    statement per chunk as in _mark_sent; the rare other outcomes in one executemany."""
+    copies = [r for r in results if r.kind == Kind.ADVISORY and r.advisory_id is not None]
+    sent = [r for r in copies if r.outcome is Outcome.SENT]
+    for start in range(0, len(sent), SENT_CHUNK):
+        message_ids = {r.delivery_id: r.message_id for r in sent[start : start + SENT_CHUNK]}
+        await conn.execute(
+            update(_R)
+            .where(_R.c.delivery_id.in_(list(message_ids)))
+            .values(
+                status=DeliveryStatus.SENT,
+                message_id=case(message_ids, value=_R.c.delivery_id),
+                sent_at=now,
+            )
         )
+    params = [
+        {
+            "b_id": r.delivery_id,
+            "b_status": r.outcome.value if r.outcome.final else DeliveryStatus.QUEUED.value,
+            "b_message_id": None,
+            "b_sent_at": None,
+            "b_maybe": r.maybe_delivered,
+        }
+        for r in copies
+        if r.outcome is not Outcome.SENT and (r.outcome.final or r.maybe_delivered)
+    ]
     if params:
         await conn.execute(_SETTLE_RECIPIENT, params)
 

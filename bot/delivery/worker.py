@@ -310,11 +310,15 @@ class DeliveryWorker:
             logger.exception("claiming deliveries failed; retrying in %ss", self.DB_RETRY_S)
             await asyncio.sleep(self.DB_RETRY_S)
             return 0
+        sending = {job.id for job in self._sending.values()}
         for job in jobs:
             if job.id in self._held:
-                # Only if our lease ran out unseen (a stalled loop): keep the row we have.
+                # Only if our lease ran out unseen (a stalled loop). The new claim is the
+                # row's now; a send of the old one under way finishes and records its fact.
                 logger.warning("delivery %s claimed again while held; kept once", job.id)
-                continue
+                if job.id in sending:
+                    continue
+                self._drop(self._held[job.id])
             self._held[job.id] = job
             self._push_ready(job)
         self._queue_exhausted = len(jobs) < self.claim_batch
