@@ -10,11 +10,8 @@ from bot.i18n import Safe, Translator
 
 
 def display_name(member: Member | None) -> str:
-    """Who a person is on a card: their name, or their member number once it is erased
-    (they left) or never given; never a bare "-"."""
-    if member is None:
-        return "?"
-    return member.full_name or f"#{member.id}"
+    """Who a person is on a card (see ``Member.display_name``)."""
+    return member.display_name if member is not None else "?"
 
 
 def site_line(translator: Translator, lang: str, site: Site | Mapping[str, Any]) -> str:

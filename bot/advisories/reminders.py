@@ -143,7 +143,7 @@ async def _queue_escalation(session, advisory, pending, now, translator: Transla
                         lang,
                         "adv-escalation-person",
                         number=str(person.id),
-                        name=person.full_name or "-",
+                        name=person.display_name,
                         organisation=person.organisation or "-",
                     )
                 )

@@ -194,7 +194,7 @@ def critical_alert(
         number=str(item.position + 1),
         item=item_text(item, lang),
         note=note,
-        operator=operator.full_name or "-",
+        operator=operator.display_name,
         member=str(operator.id),
         phone=operator.phone or "-",
     )
@@ -213,7 +213,7 @@ def overdue_text(
             "checkin-overdue-site",
             site=site.name,
             province=translator.province(lang, site.province),
-            operator=member.full_name or "-",
+            operator=member.display_name,
             member=str(member.id),
         )
         for site, member in sites[:listed_max]

@@ -126,6 +126,12 @@ class Member(Base):
     )
 
     @property
+    def display_name(self) -> str:
+        """Who a person is on a card: their name, or their member number once it is erased
+        (they left) or never given; never a bare "-"."""
+        return self.full_name or f"#{self.id}"
+
+    @property
     def is_coordinator(self) -> bool:
         """Admins act as national coordinators."""
         return self.role in (Role.ADMIN, Role.COORDINATOR)

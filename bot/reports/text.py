@@ -172,7 +172,7 @@ def card(
             when=when_text(translator, lang, report.observed, report.observed_text),
             submitted=local_time(report.submitted_at, report.province),
             attachments=attachments,
-            reporter=reporter.full_name or "-",
+            reporter=reporter.display_name,
             member=str(reporter.id),
             organisation=reporter.organisation or "-",
             phone=reporter.phone or "-",
